@@ -1,0 +1,43 @@
+// Builds the Elysia app from Herald's services without listening, so tests
+// can drive it with app.handle(new Request(...)) and main.ts can listen.
+
+import { Elysia } from "elysia";
+import type { Herald } from "./context";
+import { auth } from "./http/auth";
+import { bodyParser } from "./http/body";
+import { errorHandler } from "./http/errors";
+import { openapiDocs } from "./http/openapi";
+import { apiKeysModule } from "./modules/api-keys";
+import { deliveriesModule } from "./modules/deliveries";
+import { eventsModule } from "./modules/events";
+import { executionsModule } from "./modules/executions";
+import { filesModule } from "./modules/files";
+import { healthModule } from "./modules/health";
+import { presenceModule } from "./modules/presence";
+import { roomsModule } from "./modules/rooms";
+import { storesModule } from "./modules/stores";
+import { usersModule } from "./modules/users";
+import { webhooksModule } from "./modules/webhooks";
+import { workflowsModule } from "./modules/workflows";
+
+export function createApp(herald: Herald) {
+  return new Elysia({ name: "herald" })
+    .use(errorHandler)
+    .use(openapiDocs(herald.version))
+    .use(auth(herald.db))
+    .use(bodyParser(herald.config.bodyLimitBytes, herald.config.fileLimitBytes))
+    .use(healthModule(herald))
+    .use(apiKeysModule(herald))
+    .use(roomsModule(herald))
+    .use(usersModule(herald))
+    .use(presenceModule(herald))
+    .use(storesModule(herald))
+    .use(filesModule(herald))
+    .use(eventsModule(herald))
+    .use(webhooksModule(herald))
+    .use(deliveriesModule(herald))
+    .use(workflowsModule(herald))
+    .use(executionsModule(herald));
+}
+
+export type App = ReturnType<typeof createApp>;

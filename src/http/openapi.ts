@@ -1,0 +1,50 @@
+// The OpenAPI document (/openapi.json and /swagger/json) and the Swagger UI
+// at /swagger, whose assets are served from the swagger-ui-dist package in
+// node_modules so the page renders with no internet.
+
+import { openapi } from "@elysiajs/openapi";
+import { dirname, join } from "node:path";
+import { Elysia } from "elysia";
+
+const ASSETS = dirname(require.resolve("swagger-ui-dist/package.json"));
+const SERVED = new Set(["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"]);
+
+export function openapiDocs(version: string) {
+  const docs = openapi({
+    path: "/swagger",
+    specPath: "/swagger/json",
+    provider: "swagger-ui",
+    swagger: {
+      cdn: "/swagger/assets/swagger-ui-bundle.js",
+      theme: "/swagger/assets/swagger-ui.css",
+      autoDarkMode: false,
+    },
+    documentation: {
+      info: {
+        title: "Herald",
+        version,
+        description: "Self-hosted event platform for realtime rooms: rooms, users, presence, stores and files; every change an event, delivered as a signed webhook and run through sandboxed workflows.",
+      },
+      components: {
+        securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key, hk_…" } },
+      },
+      security: [{ apiKey: [] }],
+    },
+    exclude: { paths: ["/openapi.json", /^\/swagger/] },
+  });
+
+  return new Elysia({ name: "herald/openapi" })
+    .use(docs)
+    .get("/openapi.json", ({ redirect }) => redirect("/swagger/json", 302), { detail: { hide: true } })
+    .get(
+      "/swagger/assets/:file",
+      ({ params, set }) => {
+        if (!SERVED.has(params.file)) {
+          set.status = 404;
+          return { error: { code: "not_found", message: "No such asset." } };
+        }
+        return Bun.file(join(ASSETS, params.file));
+      },
+      { detail: { hide: true } },
+    );
+}

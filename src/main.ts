@@ -1,0 +1,104 @@
+// Herald's entry point: config → database → first API key → event recorder
+// → sandbox pool → presence → job runner → listen. SIGTERM stops taking
+// requests, lets work in flight finish (up to 10 s), closes WebSockets,
+// checkpoints the database and exits 0.
+
+import { createApp } from "./app";
+import { ConfigError, loadConfig } from "./config";
+import type { Herald } from "./context";
+import { openDatabase } from "./db/client";
+import { EventRecorder } from "./events/recorder";
+import { JobRunner } from "./jobs/runner";
+import { makeDeliverHandler } from "./jobs/handlers/deliver-webhook";
+import { makeRunWorkflowHandler } from "./jobs/handlers/run-workflow";
+import { log, setLogLevel } from "./log";
+import { ensureFirstApiKey } from "./modules/api-keys/service";
+import { startPresence } from "./presence";
+import { startSandbox } from "./sandbox";
+import pkg from "../package.json";
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--version")) {
+    console.log(pkg.version);
+    return;
+  }
+
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Herald cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  setLogLevel(config.logLevel);
+
+  const { db, sqlite, close } = openDatabase(config.dataDir);
+  const events = new EventRecorder(db);
+  const herald: Herald = {
+    config,
+    db,
+    sqlite,
+    events,
+    runner: undefined as unknown as JobRunner,
+    services: {},
+    version: pkg.version,
+    ready: false,
+  };
+  ensureFirstApiKey(herald);
+
+  const sandbox = await startSandbox(herald);
+  const presence = startPresence(herald);
+
+  herald.runner = new JobRunner(db, {
+    deliver: {
+      handler: makeDeliverHandler(herald),
+      concurrency: config.deliveryConcurrency,
+      groupConcurrency: config.webhookConcurrency,
+      leaseMs: config.deliveryTimeoutMs + 30_000,
+    },
+    execute: {
+      handler: makeRunWorkflowHandler(herald),
+      concurrency: config.workflowConcurrency,
+      leaseMs: 120_000,
+    },
+  });
+  events.onWorkQueued(() => herald.runner.nudge());
+
+  // Sessions a previous process left open are closed before anything new
+  // can join, and their events queued like any other.
+  presence.recover();
+
+  const app = createApp(herald);
+  app.listen({
+    port: config.port,
+    hostname: "0.0.0.0",
+    maxRequestBodySize: Math.max(config.bodyLimitBytes, config.fileLimitBytes) + 1024 * 1024,
+  });
+  herald.runner.start();
+  herald.ready = true;
+  log.info("herald listening", { port: app.server?.port, dataDir: config.dataDir, version: pkg.version });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    herald.ready = false;
+    log.info("herald stopping", { signal });
+    await app.server?.stop(false);
+    await herald.runner.stop(SHUTDOWN_GRACE_MS);
+    presence.shutdown();
+    await sandbox.stop();
+    close();
+    log.info("herald stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+await main();
