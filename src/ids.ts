@@ -11,7 +11,7 @@ export function newId(prefix: IdPrefix): string {
   return `${prefix}_${alphabet()}`;
 }
 
-/** Caller-given room and user ids: 1 to 128 of [A-Za-z0-9._:-]. */
-export const CALLER_ID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
+/** Caller-given room and user ids: 1 to 128 of [A-Za-z0-9._:-], never "." or "..". */
+export const CALLER_ID_PATTERN = "^(?!\\.{1,2}$)[A-Za-z0-9._:-]{1,128}$";
 
 export const nowIso = (at: number = Date.now()) => new Date(at).toISOString();
