@@ -75,12 +75,15 @@ export function claim(db: Db, options: ClaimOptions): Job[] {
     .orderBy(asc(jobs.runAt), asc(jobs.id))
     .limit(options.limit);
 
-  return db
+  const claimed = db
     .update(jobs)
     .set({ lockedUntil: options.now + options.leaseMs })
     .where(inArray(jobs.id, due))
     .returning()
     .all() as Job[];
+
+  // RETURNING gives rows in no promised order; hand them out oldest first.
+  return claimed.sort((a, b) => a.runAt - b.runAt || a.id - b.id);
 }
 
 /** The work is finished (whatever its outcome): the job goes away. */
