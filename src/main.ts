@@ -11,6 +11,7 @@ import { EventRecorder } from "./events/recorder";
 import { JobRunner } from "./jobs/runner";
 import { makeDeliverHandler } from "./jobs/handlers/deliver-webhook";
 import { makeRunWorkflowHandler } from "./jobs/handlers/run-workflow";
+import { startPruning } from "./jobs/prune";
 import { log, setLogLevel } from "./log";
 import { ensureFirstApiKey } from "./modules/api-keys/service";
 import { startPresence } from "./presence";
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     maxRequestBodySize: Math.max(config.bodyLimitBytes, config.fileLimitBytes) + 1024 * 1024,
   });
   herald.runner.start();
+  const stopPruning = startPruning(db, config.retentionDays);
   herald.ready = true;
   log.info("herald listening", { port: app.server?.port, dataDir: config.dataDir, version: pkg.version });
 
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
     stopping = true;
     herald.ready = false;
     log.info("herald stopping", { signal });
+    stopPruning();
     await app.server?.stop(false);
     await herald.runner.stop(SHUTDOWN_GRACE_MS);
     presence.shutdown();
