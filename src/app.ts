@@ -6,7 +6,9 @@ import type { Herald } from "./context";
 import { auth } from "./http/auth";
 import { bodyParser } from "./http/body";
 import { errorHandler } from "./http/errors";
+import { idempotency } from "./http/idempotency";
 import { openapiDocs } from "./http/openapi";
+import { rateLimit } from "./http/rate-limit";
 import { apiKeysModule } from "./modules/api-keys";
 import { deliveriesModule } from "./modules/deliveries";
 import { eventsModule } from "./modules/events";
@@ -21,11 +23,16 @@ import { webhooksModule } from "./modules/webhooks";
 import { workflowsModule } from "./modules/workflows";
 
 export function createApp(herald: Herald) {
-  return new Elysia({ name: "herald" })
+  // normalize "typebox": Elysia's default normalizer rewrites a value of the
+  // wrong type before validation (an array or string sent for an object
+  // field arrives as {"0": …}); TypeBox's Clean leaves it for the 422.
+  return new Elysia({ name: "herald", normalize: "typebox" })
     .use(errorHandler)
     .use(openapiDocs(herald.version))
     .use(auth(herald.db))
+    .use(rateLimit(herald.config.rateLimit))
     .use(bodyParser(herald.config.bodyLimitBytes, herald.config.fileLimitBytes))
+    .use(idempotency(herald.db))
     .use(healthModule(herald))
     .use(apiKeysModule(herald))
     .use(roomsModule(herald))

@@ -14,7 +14,7 @@ import { makeRunWorkflowHandler } from "./jobs/handlers/run-workflow";
 import { startPruning } from "./jobs/prune";
 import { log, setLogLevel } from "./log";
 import { ensureFirstApiKey } from "./modules/api-keys/service";
-import { startPresence } from "./presence";
+import { MAX_CLIENT_MESSAGE_BYTES, startPresence } from "./presence";
 import { startSandbox } from "./sandbox";
 import pkg from "../package.json";
 
@@ -79,6 +79,8 @@ async function main(): Promise<void> {
     port: config.port,
     hostname: "0.0.0.0",
     maxRequestBodySize: Math.max(config.bodyLimitBytes, config.fileLimitBytes) + 1024 * 1024,
+    // Bun closes a WebSocket whose message is past this with 1009 itself.
+    websocket: { maxPayloadLength: MAX_CLIENT_MESSAGE_BYTES },
   });
   herald.runner.start();
   const stopPruning = startPruning(db, config.retentionDays);
