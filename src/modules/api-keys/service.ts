@@ -5,6 +5,7 @@ import { count, eq } from "drizzle-orm";
 import type { Herald } from "../../context";
 import { apiKeys } from "../../db/schema";
 import { digest } from "../../http/auth";
+import { after, decodeCursor, newestFirst, type Page, toPage } from "../../http/pagination";
 import { newId, nowIso } from "../../ids";
 import { log } from "../../log";
 
@@ -43,4 +44,64 @@ export function ensureFirstApiKey(herald: Herald): void {
   insertKey(herald, "first key", key);
   // Printed once, on purpose: this is the only time the key exists in clear.
   log.info("first API key created; store it now, it is not shown again", { apiKey: key });
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+type KeyRow = typeof apiKeys.$inferSelect;
+
+export function toView(row: KeyRow | ReturnType<typeof insertKey>): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+  };
+}
+
+/** Makes a new key; the clear key is in the answer and nowhere else. */
+export function createKey(herald: Herald, name: string): ApiKeyView & { key: string } {
+  const key = makeKey();
+  const row = insertKey(herald, name, key);
+  log.info("api key created", { apiKeyId: row.id });
+
+  return { ...toView(row), key };
+}
+
+export function listKeys(herald: Herald, limit: number, cursor: string | undefined): Page<ApiKeyView> {
+  const rows = herald.db
+    .select()
+    .from(apiKeys)
+    .where(after(decodeCursor(cursor), apiKeys.createdAt, apiKeys.id))
+    .orderBy(...newestFirst(apiKeys.createdAt, apiKeys.id))
+    .limit(limit + 1)
+    .all();
+
+  return toPage(rows, limit, (row) => [row.createdAt, row.id], toView);
+}
+
+/**
+ * Deletes the key: "revoked" when done, "missing" when there was none,
+ * "last" when it is the only key left (revoking it would lock everyone out
+ * until a restart). The auth check reads the table on every request, so
+ * the next request with a revoked key is refused.
+ */
+export function revokeKey(herald: Herald, id: string): "revoked" | "missing" | "last" {
+  return herald.db.transaction((tx) => {
+    const row = tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, id)).get();
+    if (!row) return "missing";
+    const total = tx.select({ n: count() }).from(apiKeys).get()?.n ?? 0;
+    if (total <= 1) return "last";
+    tx.delete(apiKeys).where(eq(apiKeys.id, id)).run();
+    log.info("api key revoked", { apiKeyId: id });
+
+    return "revoked";
+  });
 }
