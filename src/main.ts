@@ -94,9 +94,13 @@ async function main(): Promise<void> {
     herald.ready = false;
     log.info("herald stopping", { signal });
     stopPruning();
-    await app.server?.stop(false);
-    await herald.runner.stop(SHUTDOWN_GRACE_MS);
+    // stop(false) refuses new connections at once but settles only when the
+    // open ones have closed, so the WebSockets are closed (1001) before it
+    // is awaited.
+    const serverStopped = app.server?.stop(false);
     presence.shutdown();
+    await serverStopped;
+    await herald.runner.stop(SHUTDOWN_GRACE_MS);
     await sandbox.stop();
     close();
     log.info("herald stopped");
