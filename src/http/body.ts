@@ -9,8 +9,12 @@ import { HeraldError } from "./errors";
 const FILE_ROUTE = /^\/v1\/rooms\/[^/]+\/files\/.+/;
 
 export async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
+  // The rest of an oversized body is never read, so the connection cannot
+  // carry another request: it is closed after the answer.
   const tooLarge = () =>
-    new HeraldError("payload_too_large", `The request body is larger than the ${limit} byte limit.`);
+    new HeraldError("payload_too_large", `The request body is larger than the ${limit} byte limit.`, undefined, {
+      connection: "close",
+    });
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge();
   if (!request.body) return new Uint8Array(0);

@@ -86,6 +86,10 @@ export const errorHandler = new Elysia({ name: "herald/errors" }).onError(
   { as: "global" },
   ({ code, error, request }) => {
     if (error instanceof HeraldError) return errorResponse(error);
+    // Elysia wraps what a parser throws (our 413 and invalid_json) in its
+    // own ParseError; the HeraldError inside is the answer.
+    const cause = (error as { cause?: unknown }).cause;
+    if (code === "PARSE" && cause instanceof HeraldError) return errorResponse(cause);
     switch (code) {
       case "VALIDATION": {
         const on = (error as { type?: string }).type ?? "body";

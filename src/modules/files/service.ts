@@ -194,9 +194,3 @@ async function pruneEmptyFolders(dir: string, name: string): Promise<void> {
     }
   }
 }
-
-/** Every file of a room, for the room's deletion. */
-export async function deleteRoomFiles(herald: Herald, roomId: string): Promise<void> {
-  herald.db.delete(files).where(eq(files.roomId, roomId)).run();
-  await rm(roomFilesDir(herald.config.dataDir, roomId), { recursive: true, force: true });
-}

@@ -100,8 +100,3 @@ export function deleteEntry(db: DbOrTx, roomId: string, store: string, key: stri
     .all();
   if (removed.length === 0) throw notFound(`Key ${key} in store ${store}`);
 }
-
-/** Every store of a room, for the room's deletion (call it in its transaction). */
-export function deleteRoomStores(db: DbOrTx, roomId: string): void {
-  db.delete(storeEntries).where(eq(storeEntries.roomId, roomId)).run();
-}
