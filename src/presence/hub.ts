@@ -69,13 +69,16 @@ export class PresenceHub {
     return room ? [...room.participants.values()].map(viewOf) : [];
   }
 
-  connectionCount(): number {
-    let total = 0;
+  /** Open connections and participants across all rooms, for /metrics. */
+  totals(): { connections: number; participants: number; rooms: number } {
+    let connections = 0;
+    let participants = 0;
     for (const room of this.rooms.values()) {
-      for (const participant of room.participants.values()) total += participant.connections.size;
+      participants += room.participants.size;
+      for (const participant of room.participants.values()) connections += participant.connections.size;
     }
 
-    return total;
+    return { connections, participants, rooms: this.rooms.size };
   }
 
   /**

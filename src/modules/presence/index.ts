@@ -6,6 +6,7 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
 import type { Herald } from "../../context";
+import { HeraldError } from "../../http/errors";
 import { listQuery } from "../../http/pagination";
 import { presenceOf } from "../../presence";
 import type { Connection, PresenceSocket } from "../../presence/state";
@@ -82,6 +83,18 @@ export function presenceModule(herald: Herald) {
         if (connection) presenceOf(herald).disconnect(connection, "closed");
       },
     })
+    // Elysia routes only upgrade requests to the WebSocket handler; a plain
+    // GET lands here and is told what the route is for.
+    .get(
+      "/connect",
+      () => {
+        throw new HeraldError(
+          "validation_failed",
+          "This route is a WebSocket: connect with a WebSocket client (Upgrade: websocket) and ?token=.",
+        );
+      },
+      { params: RoomParams, detail: { hide: true } },
+    )
     .get(
       "/participants",
       ({ params, query }) => listParticipants(herald, params.roomId, query.limit ?? 20, query.cursor),
