@@ -36,6 +36,32 @@ export async function readCapped(request: Request, limit: number): Promise<Uint8
   return Buffer.concat(chunks);
 }
 
+/**
+ * JSON nested deeper than this is refused: JSON.parse takes it, but every
+ * later walk over it (serialising, validating, hashing) recurses once per
+ * level and would overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** The deepest nesting of arrays and objects in JSON text, strings skipped. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 93 || c === 125) depth--;
+  }
+
+  return deepest;
+}
+
 export function bodyParser(jsonLimit: number, fileLimit: number) {
   return new Elysia({ name: "herald/body" }).onParse({ as: "global" }, async ({ request, path }) => {
     if (request.method === "PUT" && FILE_ROUTE.test(path)) {
@@ -44,10 +70,16 @@ export function bodyParser(jsonLimit: number, fileLimit: number) {
     const bytes = await readCapped(request, jsonLimit);
     if (bytes.byteLength === 0) return {};
     const text = new TextDecoder().decode(bytes);
+    let parsed: unknown;
     try {
-      return JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       throw new HeraldError("invalid_json", "The request body is not valid JSON. Send a JSON document with content-type application/json.");
     }
+    if (jsonDepth(text) > MAX_JSON_DEPTH) {
+      throw new HeraldError("validation_failed", `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);
+    }
+
+    return parsed;
   });
 }
