@@ -3,100 +3,16 @@
 // keep the waits small; each test uses its own room.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
 import { type HeraldProcess, startHerald, waitFor } from "./harness";
-
-const PRESENCE_TYPES = new Set([
-  "session.started",
-  "session.closed",
-  "participant.joined",
-  "participant.left",
-  "user.created",
-  "user.updated",
-  "user.deleted",
-]);
-
-const SHORT_TIMERS = {
-  HERALD_PRESENCE_GRACE_MS: "300",
-  HERALD_PING_INTERVAL_MS: "200",
-  HERALD_PONG_TIMEOUT_MS: "300",
-};
-
-interface Client {
-  ws: WebSocket;
-  messages: any[];
-  closed: Promise<{ code: number; reason: string }>;
-  /** Resolves once open; rejects if the socket closes first. */
-  opened: Promise<void>;
-  /** The latest `presence` message. */
-  presence(): any;
-}
-
-function connect(herald: HeraldProcess, roomId: string, token: string): Client {
-  const ws = new WebSocket(
-    `${herald.url.replace("http", "ws")}/v1/rooms/${roomId}/connect?token=${encodeURIComponent(token)}`,
-  );
-  const messages: any[] = [];
-  ws.onmessage = (event) => messages.push(JSON.parse(String(event.data)));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }));
-  });
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.addEventListener("open", () => resolve());
-    ws.addEventListener("close", (event) => reject(new Error(`closed before open: ${event.code}`)));
-  });
-  opened.catch(() => {});
-
-  return {
-    ws,
-    messages,
-    closed,
-    opened,
-    presence: () => messages.filter((m) => m.type === "presence").at(-1),
-  };
-}
-
-async function addUser(herald: HeraldProcess, roomId: string, userId: string, name = userId) {
-  const room = await herald.api("GET", `/v1/rooms/${roomId}`);
-  if (room.status === 404) expect((await herald.api("POST", "/v1/rooms", { id: roomId })).status).toBe(201);
-  expect((await herald.api("POST", `/v1/rooms/${roomId}/users`, { id: userId, name })).status).toBe(201);
-  const token = await herald.api("POST", `/v1/rooms/${roomId}/users/${userId}/tokens`, {});
-  expect(token.status).toBe(201);
-
-  return token.body.token as string;
-}
-
-/** The room's events, oldest first. */
-async function eventsOf(herald: HeraldProcess, roomId: string): Promise<any[]> {
-  const response = await herald.api("GET", `/v1/events?roomId=${roomId}&limit=100`);
-  expect(response.status).toBe(200);
-
-  return (response.body.data as any[]).sort((a, b) => a.sequence - b.sequence);
-}
-
-async function presenceEvents(herald: HeraldProcess, roomId: string) {
-  return (await eventsOf(herald, roomId)).filter((e) => PRESENCE_TYPES.has(e.type) && !e.type.startsWith("user."));
-}
-
-/** Waits for an event of `type` in the room and returns the room's presence events. */
-async function waitForEvent(herald: HeraldProcess, roomId: string, type: string, count = 1) {
-  return waitFor(
-    async () => {
-      const events = await presenceEvents(herald, roomId);
-      return events.filter((e) => e.type === type).length >= count ? events : null;
-    },
-    { what: `${count} × ${type} in ${roomId}` },
-  );
-}
-
-function upgradeHeaders() {
-  return {
-    upgrade: "websocket",
-    connection: "Upgrade",
-    "sec-websocket-key": Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64"),
-    "sec-websocket-version": "13",
-  };
-}
+import {
+  addUser,
+  connect,
+  eventsOf,
+  presenceEvents,
+  SHORT_TIMERS,
+  upgradeHeaders,
+  waitForEvent,
+} from "./presence-client";
 
 describe("presence", () => {
   let herald: HeraldProcess;
@@ -450,70 +366,5 @@ describe("presence", () => {
     const started = [...first.body.data, ...second.body.data].map((s: any) => s.startedAt);
     expect(started).toEqual([...started].sort().reverse());
     expect(new Set([...first.body.data, ...second.body.data].map((s: any) => s.id)).size).toBe(3);
-  });
-});
-
-describe("presence across restarts", () => {
-  test("a process killed with a user connected is settled at the next start with server_restart", async () => {
-    const before = await startHerald({ keepData: true, env: SHORT_TIMERS });
-    const token = await addUser(before, "crash-room", "ada");
-    const client = connect(before, "crash-room", token);
-    await client.opened;
-    await waitForEvent(before, "crash-room", "participant.joined");
-    await before.kill();
-    await client.closed;
-
-    const after = await startHerald({ dataDir: before.dataDir, env: SHORT_TIMERS });
-    try {
-      const events = await waitForEvent(after, "crash-room", "session.closed");
-      expect(events.map((e) => e.type)).toEqual([
-        "session.started",
-        "participant.joined",
-        "participant.left",
-        "session.closed",
-      ]);
-      expect(events[2].data).toMatchObject({ reason: "server_restart", participantCount: 0 });
-      expect(events[2].data.user).toMatchObject({ id: "ada", online: false });
-      expect(events[3].data).toMatchObject({ reason: "server_restart", peakParticipants: 1 });
-      expect(events[3].data.sessionId).toBe(events[0].data.sessionId);
-
-      const room = await after.api("GET", "/v1/rooms/crash-room");
-      expect(room.body).toMatchObject({ participantCount: 0, activeSessionId: null });
-      const sessions = await after.api("GET", "/v1/rooms/crash-room/sessions");
-      expect(sessions.body.data[0]).toMatchObject({ reason: "server_restart" });
-      expect(sessions.body.data[0].closedAt).toBeString();
-
-      // The token secret lasts across restarts: the old token still works.
-      const again = connect(after, "crash-room", token);
-      await again.opened;
-      again.ws.close();
-    } finally {
-      await after.stop();
-      rmSync(before.dataDir, { recursive: true, force: true });
-    }
-  });
-
-  test("SIGTERM closes sockets with 1001 and fires nothing until the next start settles them", async () => {
-    const before = await startHerald({ keepData: true, env: SHORT_TIMERS });
-    const token = await addUser(before, "calm-room", "ada");
-    const client = connect(before, "calm-room", token);
-    await client.opened;
-    await waitForEvent(before, "calm-room", "participant.joined");
-    expect(await before.stop()).toBe(0);
-    expect((await client.closed).code).toBe(1001);
-
-    const after = await startHerald({ dataDir: before.dataDir, env: SHORT_TIMERS });
-    try {
-      const events = await waitForEvent(after, "calm-room", "session.closed");
-      expect(events.map((e) => `${e.type}:${e.data.reason ?? ""}`)).toEqual([
-        "session.started:",
-        "participant.joined:",
-        "participant.left:server_restart",
-        "session.closed:server_restart",
-      ]);
-    } finally {
-      await after.stop();
-      rmSync(before.dataDir, { recursive: true, force: true });
-    }
   });
 });
