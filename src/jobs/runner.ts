@@ -7,10 +7,14 @@
 import type { Db } from "../db/client";
 import { log } from "../log";
 import * as queue from "./queue";
-import type { Job, JobKind } from "./queue";
+import type { Job, JobKind, JobTrigger } from "./queue";
 
-/** What a handler decides about its job once the work is done. */
-export type Outcome = { done: true } | { done: false; retryAt: number };
+/**
+ * What a handler decides about its job once the work is done. A retry is
+ * `scheduled` unless the handler passes the job's own trigger on (work it
+ * only put off, such as a manual retry held back by a rate limit).
+ */
+export type Outcome = { done: true } | { done: false; retryAt: number; trigger?: JobTrigger };
 
 export interface KindOptions {
   handler: (job: Job) => Promise<Outcome>;
@@ -140,7 +144,7 @@ export class JobRunner {
       }
       try {
         if (outcome.done) queue.complete(this.db, job.id);
-        else queue.reschedule(this.db, job.id, outcome.retryAt);
+        else queue.reschedule(this.db, job.id, outcome.retryAt, outcome.trigger);
       } catch (error) {
         log.error("job bookkeeping failed", { kind, refId: job.refId, error: String(error) });
       }
