@@ -8,6 +8,12 @@
 // nothing, so its repeat simply runs again, which lets a client fix what
 // was wrong (create the missing room, say) and retry under the same key.
 // Validation runs before this layer, so invalid bodies never reach it.
+//
+// Secrets are never kept: a top-level `key` (a new API key) or `secret` (a
+// webhook's signing secret) is left out of the stored answer, so a replay
+// answers without it. Herald keeps API keys only as digests and webhook
+// secrets encrypted when HERALD_SECRET_KEY is set; a clear copy here would
+// undo both. A webhook's secret can be read again from its own route.
 
 import { and, eq, lt } from "drizzle-orm";
 import { Elysia, ElysiaCustomStatusResponse } from "elysia";
@@ -19,6 +25,20 @@ import { HeraldError } from "./errors";
 const KEEP_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+const NEVER_KEPT = ["key", "secret"];
+
+/** The answer as it is kept: JSON text with the secret fields left out. */
+function keptText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "object" && !Array.isArray(value)) {
+    const kept = { ...(value as Record<string, unknown>) };
+    for (const field of NEVER_KEPT) delete kept[field];
+    return JSON.stringify(kept);
+  }
+
+  return JSON.stringify(value);
+}
 
 interface Pending {
   apiKeyId: string;
@@ -108,7 +128,7 @@ export function idempotency(db: Db) {
       }
       if (status < 200 || status >= 300 || value instanceof Response) return;
 
-      const response = value === undefined || value === null ? "" : JSON.stringify(value);
+      const response = keptText(value);
       db.insert(idempotencyKeys)
         .values({ ...entry, method: "POST", status, response, createdAt: Date.now() })
         .onConflictDoUpdate({

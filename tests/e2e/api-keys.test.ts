@@ -74,6 +74,19 @@ describe("API keys", () => {
     expect((await lonely.api("GET", "/v1/api-keys")).status).toBe(200);
   });
 
+  test("a repeated create under one Idempotency-Key makes one key and never replays the secret", async () => {
+    const headers = { "idempotency-key": "make-key-once" };
+    const first = await herald.api("POST", "/v1/api-keys", { name: "once" }, headers);
+    const again = await herald.api("POST", "/v1/api-keys", { name: "once" }, headers);
+    expect(first.status).toBe(201);
+    expect(first.body.key).toStartWith("hk_");
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.body.key).toBeUndefined();
+    const list = await herald.api("GET", "/v1/api-keys?limit=100");
+    expect(list.body.data.filter((k: { name: string }) => k.name === "once")).toHaveLength(1);
+  });
+
   test("a wrong or missing key is 401", async () => {
     expect((await fetch(`${herald.url}/v1/api-keys`)).status).toBe(401);
     expect((await fetch(`${herald.url}/v1/api-keys`, { headers: as(`${TEST_API_KEY}x`) })).status).toBe(401);
