@@ -14,6 +14,7 @@ import { makeRunWorkflowHandler } from "./jobs/handlers/run-workflow";
 import { startPruning } from "./jobs/prune";
 import { log, setLogLevel } from "./log";
 import { ensureFirstApiKey } from "./modules/api-keys/service";
+import { closeEventStreams } from "./modules/events/stream";
 import { MAX_CLIENT_MESSAGE_BYTES, startPresence } from "./presence";
 import { startSandbox } from "./sandbox";
 import pkg from "../package.json";
@@ -95,10 +96,11 @@ async function main(): Promise<void> {
     log.info("herald stopping", { signal });
     stopPruning();
     // stop(false) refuses new connections at once but settles only when the
-    // open ones have closed, so the WebSockets are closed (1001) before it
-    // is awaited.
+    // open ones have closed, so the WebSockets (1001) and the live event
+    // streams are closed before it is awaited.
     const serverStopped = app.server?.stop(false);
     presence.shutdown();
+    closeEventStreams();
     await serverStopped;
     await herald.runner.stop(SHUTDOWN_GRACE_MS);
     await sandbox.stop();

@@ -223,6 +223,14 @@ describe("the live stream", () => {
     expect(response.status).toBe(401);
   });
 
+  test("SIGTERM ends open streams and the server exits 0", async () => {
+    const own = await startHerald();
+    const response = await fetch(`${own.url}/v1/events/stream`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+    const drained = response.text();
+    expect(await own.stop()).toBe(0);
+    expect(await drained).toContain(": connected");
+  });
+
   test("a client that goes away is unsubscribed", async () => {
     const closedBefore = herald.logs.filter((line) => line.msg === "event stream closed").length;
     const stream = await openStream("?roomId=ev-a");

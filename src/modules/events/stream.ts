@@ -21,6 +21,13 @@ export interface StreamFilter {
 
 const encoder = new TextEncoder();
 
+/** Ends every open stream; the server's graceful stop waits on them otherwise. */
+const openStreams = new Set<() => void>();
+
+export function closeEventStreams(): void {
+  for (const end of [...openStreams]) end();
+}
+
 function frame(event: Envelope): Uint8Array {
   // JSON.stringify never emits a raw newline, so the event is one data line.
   return encoder.encode(`id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
@@ -62,9 +69,19 @@ export function eventStream(
           unsubscribe();
           clearInterval(heartbeat);
           request.signal.removeEventListener("abort", cleanup);
+          openStreams.delete(end);
           log.debug("event stream closed");
         };
         request.signal.addEventListener("abort", cleanup);
+        const end = () => {
+          cleanup();
+          try {
+            controller.close();
+          } catch {
+            // already closed or errored: nothing left to end.
+          }
+        };
+        openStreams.add(end);
 
         controller.enqueue(encoder.encode("retry: 3000\n: connected\n\n"));
         log.debug("event stream opened", { types: filter.types.join(","), roomId: filter.roomId });
