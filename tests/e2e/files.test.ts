@@ -14,7 +14,7 @@ afterAll(() => herald.stop());
 
 const auth = { authorization: `Bearer ${TEST_API_KEY}` };
 
-function upload(name: string, body: BodyInit, contentType?: string, room = "files-room") {
+function upload(name: string, body: string | Uint8Array | Blob, contentType?: string, room = "files-room") {
   return fetch(`${herald.url}/v1/rooms/${room}/files/${name}`, {
     method: "PUT",
     headers: { ...auth, ...(contentType ? { "content-type": contentType } : {}) },
