@@ -10,6 +10,7 @@ import { idempotency } from "./http/idempotency";
 import { openapiDocs } from "./http/openapi";
 import { rateLimit } from "./http/rate-limit";
 import { apiKeysModule } from "./modules/api-keys";
+import { backupModule } from "./modules/backup";
 import { deliveriesModule } from "./modules/deliveries";
 import { eventsModule } from "./modules/events";
 import { executionsModule } from "./modules/executions";
@@ -44,7 +45,8 @@ export function createApp(herald: Herald) {
     .use(webhooksModule(herald))
     .use(deliveriesModule(herald))
     .use(workflowsModule(herald))
-    .use(executionsModule(herald));
+    .use(executionsModule(herald))
+    .use(backupModule(herald));
 }
 
 export type App = ReturnType<typeof createApp>;
