@@ -1,0 +1,134 @@
+// The guest: one Bun Worker of the sandbox pool, and the only code in
+// Herald that calls lockdown(). Importing it has that side effect, which
+// is why it runs only as a Worker's entry (src/sandbox/pool.ts).
+//
+// The worker locks down once, then runs executions one at a time, each in
+// a fresh SES Compartment whose globals are made for that execution and
+// hardened (sandbox/globals.ts), so nothing one execution sets is visible
+// to the next. The workflow's compiled script is a CommonJS-style body
+// (src/sandbox/compile.ts); it is wrapped in a function that receives
+// `module`, evaluated under the source URL "workflow" so that stack frames
+// can be told apart from the worker's own, and its default export called
+// with a frozen copy of the event and the bindings.
+//
+// The host owns every limit that needs a clock: a worker stuck in
+// `while (true) {}` never answers, and the host terminates it.
+
+import "ses";
+import { RESULT_LIMIT_BYTES, SOURCE_URL } from "../src/sandbox/protocol";
+import type { GuestMessage, HostMessage, RawFrame, RunOutcome } from "../src/sandbox/protocol";
+import { makeBindings } from "./bindings";
+import { makeGlobals } from "./globals";
+import { RunContext } from "./run-context";
+import { SandboxRequest, SandboxResponse } from "./web-fetch";
+import { SandboxHeaders } from "./web-headers";
+import { SandboxURL, SandboxURLSearchParams } from "./web-url";
+
+// errorTaming "unsafe" keeps `error.stack`, which the host maps back to the
+// workflow's own lines; with "safe" it reads as "" on Bun. reporting
+// "none" keeps SES's notes about removed intrinsics out of Herald's log.
+lockdown({ errorTaming: "unsafe", consoleTaming: "unsafe", overrideTaming: "moderate", reporting: "none" } as never);
+
+const web = harden({
+  URL: SandboxURL,
+  URLSearchParams: SandboxURLSearchParams,
+  Headers: SandboxHeaders,
+  Request: SandboxRequest,
+  Response: SandboxResponse,
+});
+
+const post = (message: GuestMessage) => postMessage(message);
+let current: RunContext | null = null;
+
+globalThis.addEventListener("message", (event: MessageEvent<HostMessage>) => {
+  const message = event.data;
+  if (message.type === "run") void run(message);
+  else if (message.type === "reply" && current?.runId === message.runId) {
+    if (message.ok) current.settle(message.callId, true, message.value);
+    else current.settle(message.callId, false, undefined, message.error);
+  }
+});
+
+async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void> {
+  const context = new RunContext(message.runId, post);
+  current = context;
+  let outcome: RunOutcome;
+  try {
+    const globals = makeGlobals(context, web);
+    const compartment = new Compartment({ globals: harden(globals), __options__: true } as never);
+    harden(compartment.globalThis);
+    // The wrapper shares the script's first line, which holds only Bun's
+    // CommonJS helpers, so the workflow's own lines keep their numbers.
+    const factory = compartment.evaluate(
+      `(function (module, exports) {${message.script}\n})\n//# sourceURL=${SOURCE_URL}\n`,
+    ) as (module: { exports: Record<string, unknown> }, exports: Record<string, unknown>) => void;
+    const module = { exports: {} as Record<string, unknown> };
+    factory(module, module.exports);
+    const handler = module.exports.default;
+    if (typeof handler !== "function") {
+      throw new TypeError("The workflow's default export is not a function; export the handler with `export default`.");
+    }
+    const bindings = harden(makeBindings(context, message.env, message.permissions));
+    const value = await handler(harden(message.event), bindings);
+    outcome = { ok: true, result: serialise(value) };
+  } catch (error) {
+    outcome = { ok: false, error: describe(error) };
+  }
+  context.end();
+  if (current === context) current = null;
+  post({ type: "done", runId: message.runId, outcome });
+  // A macrotask: it runs only once the event loop is free again.
+  setTimeout(() => post({ type: "idle", runId: message.runId }), 0);
+}
+
+/** The handler's return value as JSON text, or a failure when it cannot be kept. */
+function serialise(value: unknown): string | null {
+  if (value === undefined) return null;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new TypeError(`The handler's return value is not JSON-serialisable: ${(error as Error).message}`);
+  }
+  if (text === undefined) return null;
+  const size = new TextEncoder().encode(text).byteLength;
+  if (size > RESULT_LIMIT_BYTES) {
+    throw new RangeError(`The handler returned ${size} bytes of JSON; at most ${RESULT_LIMIT_BYTES} are kept.`);
+  }
+
+  return text;
+}
+
+const FRAME = new RegExp(`^\\s*at\\s+(?:(.*?)\\s+\\()?${SOURCE_URL}:(\\d+):(\\d+)\\)?\\s*$`);
+const JSC_FRAME = new RegExp(`^\\s*(.*?)@${SOURCE_URL}:(\\d+):(\\d+)\\s*$`);
+
+/**
+ * Name, message and the frames inside the workflow's script. Reading a
+ * thrown value can run workflow code (getters); whatever that does, this
+ * returns a plain description.
+ */
+function describe(error: unknown): { name: string; message: string; frames: RawFrame[] } {
+  try {
+    if (!(error instanceof Error)) return { name: "Error", message: `Uncaught ${safeString(error)}`, frames: [] };
+    const frames: RawFrame[] = [];
+    for (const line of String(error.stack ?? "").split("\n")) {
+      const match = FRAME.exec(line) ?? JSC_FRAME.exec(line);
+      if (!match) continue;
+      const fn = match[1] && match[1] !== "<anonymous>" ? match[1] : null;
+      frames.push({ fn, line: Number(match[2]), column: Number(match[3]) });
+    }
+    return { name: safeString(error.name), message: safeString(error.message), frames };
+  } catch {
+    return { name: "Error", message: "The workflow threw a value that could not be read.", frames: [] };
+  }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+post({ type: "ready" });

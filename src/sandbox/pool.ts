@@ -1,0 +1,287 @@
+// The pool of guest workers (sandbox/worker.ts), one execution per worker
+// at a time. The pool owns the limits that need a clock or a kill switch:
+//
+// - Wall time: a run that has not reported `done` within its timeoutMs
+//   is over. The worker is terminated (Worker.terminate() stops even
+//   `while (true) {}` or endless tail recursion within milliseconds on
+//   Bun) and replaced by a fresh one.
+// - Leftovers: after `done` a worker takes no new run until it reports
+//   `idle` from a fresh macrotask. A workflow that returned but left an
+//   endless microtask chain never gets there; after IDLE_GRACE_MS its
+//   worker is terminated and replaced, and no other execution pays.
+// - Console output: kept up to LOG_LIMIT_BYTES, then one `…truncated`.
+// - A worker that dies (an uncaught error, the engine giving up) fails its
+//   run and is replaced.
+//
+// Memory is NOT limited here: Bun ignores a Worker's resourceLimits, so a
+// memory bomb grows the whole process. Bounding it needs each guest in a
+// child process under an address-space limit; that is a later hardening
+// step (see the report in the workflows issue).
+
+import { log } from "../log";
+import {
+  type CallMethod,
+  type GuestMessage,
+  type HostMessage,
+  LOG_LIMIT_BYTES,
+  type LogLevel,
+  type RunOutcome,
+  type RunRequest,
+} from "./protocol";
+
+export interface LogLine {
+  level: LogLevel;
+  message: string;
+  at: string;
+}
+
+export type RunReport =
+  | { status: "success"; result: string | null; logs: LogLine[] }
+  | { status: "failed"; error: Extract<RunOutcome, { ok: false }>["error"]; logs: LogLine[] }
+  | { status: "timeout"; timeoutMs: number; logs: LogLine[] };
+
+export type Serve = (method: CallMethod, args: unknown[]) => Promise<unknown>;
+
+export interface RunOptions {
+  timeoutMs: number;
+  serve: Serve;
+}
+
+export class SandboxStopped extends Error {
+  constructor() {
+    super("The sandbox is stopping; the execution runs again after restart.");
+    this.name = "SandboxStopped";
+  }
+}
+
+const IDLE_GRACE_MS = 1000;
+const RESPAWN_DELAY_MS = 1000;
+const TRUNCATED = "…truncated";
+const encoder = new TextEncoder();
+
+interface Active {
+  runId: number;
+  options: RunOptions;
+  logs: LogLine[];
+  logBytes: number;
+  truncated: boolean;
+  timer: ReturnType<typeof setTimeout>;
+  finish(report: RunReport): void;
+}
+
+interface Slot {
+  worker: Worker;
+  state: "starting" | "idle" | "busy" | "settling" | "dead";
+  active: Active | null;
+  idleTimer?: ReturnType<typeof setTimeout>;
+}
+
+interface Waiting {
+  request: RunRequest;
+  options: RunOptions;
+  resolve(report: RunReport): void;
+  reject(error: Error): void;
+}
+
+export class SandboxPool {
+  private readonly slots = new Set<Slot>();
+  private readonly waiting: Waiting[] = [];
+  private nextRunId = 0;
+  private stopped = false;
+
+  constructor(
+    readonly size: number,
+    private readonly workerUrl: string = new URL("../../sandbox/worker.ts", import.meta.url).href,
+  ) {
+    for (let i = 0; i < size; i++) this.spawn();
+  }
+
+  /** Runs one execution when a worker is free; resolves whatever its outcome. */
+  run(request: RunRequest, options: RunOptions): Promise<RunReport> {
+    if (this.stopped) return Promise.reject(new SandboxStopped());
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ request, options, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Workers ready or running, for health and metrics. */
+  get busy(): number {
+    return [...this.slots].filter((slot) => slot.state === "busy").length;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const waiting of this.waiting.splice(0)) waiting.reject(new SandboxStopped());
+    for (const slot of this.slots) {
+      if (slot.active) {
+        clearTimeout(slot.active.timer);
+        slot.active = null;
+      }
+      this.kill(slot);
+    }
+  }
+
+  private spawn(): void {
+    if (this.stopped) return;
+    const worker = new Worker(this.workerUrl, { smol: true } as WorkerOptions);
+    const slot: Slot = { worker, state: "starting", active: null };
+    this.slots.add(slot);
+    worker.addEventListener("message", (event: MessageEvent<GuestMessage>) => this.onMessage(slot, event.data));
+    worker.addEventListener("error", (event: ErrorEvent) => this.onDeath(slot, event.message || "uncaught error"));
+    worker.addEventListener("close", () => this.onDeath(slot, "the worker exited"));
+    worker.unref();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.waiting.length === 0) return;
+      if (slot.state !== "idle") continue;
+      const next = this.waiting.shift() as Waiting;
+      this.start(slot, next);
+    }
+  }
+
+  private start(slot: Slot, waiting: Waiting): void {
+    const runId = ++this.nextRunId;
+    const active: Active = {
+      runId,
+      options: waiting.options,
+      logs: [],
+      logBytes: 0,
+      truncated: false,
+      timer: setTimeout(() => this.onTimeout(slot, active), waiting.options.timeoutMs),
+      finish: (report) => {
+        clearTimeout(active.timer);
+        waiting.resolve(report);
+      },
+    };
+    slot.state = "busy";
+    slot.active = active;
+    this.post(slot, { type: "run", runId, ...waiting.request });
+  }
+
+  private post(slot: Slot, message: HostMessage): void {
+    try {
+      slot.worker.postMessage(message);
+    } catch (error) {
+      this.onDeath(slot, `postMessage failed: ${String(error)}`);
+    }
+  }
+
+  private onMessage(slot: Slot, message: GuestMessage): void {
+    const active = slot.active;
+    switch (message.type) {
+      case "ready":
+        slot.state = "idle";
+        this.dispatch();
+        return;
+      case "idle":
+        if (slot.state !== "settling") return;
+        clearTimeout(slot.idleTimer);
+        slot.state = "idle";
+        this.dispatch();
+        return;
+    }
+    if (!active || active.runId !== message.runId) return;
+    switch (message.type) {
+      case "log":
+        this.keepLog(active, message.level, message.message, message.at);
+        return;
+      case "call":
+        this.serveCall(slot, active, message.callId, message.method, message.args);
+        return;
+      case "done": {
+        slot.active = null;
+        slot.state = "settling";
+        slot.idleTimer = setTimeout(() => {
+          log.warn("sandbox worker left work running after its execution; replacing it", { runId: active.runId });
+          this.replace(slot);
+        }, IDLE_GRACE_MS);
+        const outcome = message.outcome;
+        active.finish(
+          outcome.ok
+            ? { status: "success", result: outcome.result, logs: active.logs }
+            : { status: "failed", error: outcome.error, logs: active.logs },
+        );
+        return;
+      }
+    }
+  }
+
+  private serveCall(slot: Slot, active: Active, callId: number, method: CallMethod, args: unknown[]): void {
+    active.options.serve(method, args).then(
+      (value) => {
+        if (slot.active !== active) return;
+        this.post(slot, { type: "reply", runId: active.runId, callId, ok: true, value });
+      },
+      (error: unknown) => {
+        if (slot.active !== active) return;
+        const known = error instanceof Error && ["Error", "TypeError", "RangeError"].includes(error.name);
+        if (!known) log.error("workflow binding failed", { method, error: String(error) });
+        const reply = known
+          ? { name: (error as Error).name, message: (error as Error).message }
+          : { name: "Error", message: "The binding failed on Herald's side; see the server log." };
+        this.post(slot, { type: "reply", runId: active.runId, callId, ok: false, error: reply });
+      },
+    );
+  }
+
+  private keepLog(active: Active, level: LogLevel, message: string, at: string): void {
+    if (active.truncated) return;
+    const text = String(message);
+    const bytes = encoder.encode(text).byteLength;
+    if (active.logBytes + bytes <= LOG_LIMIT_BYTES) {
+      active.logBytes += bytes;
+      active.logs.push({ level, message: text, at });
+      return;
+    }
+    // Keep what fits of this line, then mark the cut once.
+    const room = LOG_LIMIT_BYTES - active.logBytes;
+    if (room > 0) {
+      const kept = new TextDecoder().decode(encoder.encode(text).slice(0, room)).replace(/\uFFFD$/, "");
+      active.logs.push({ level, message: kept, at });
+    }
+    active.logs.push({ level: "warn", message: TRUNCATED, at });
+    active.logBytes = LOG_LIMIT_BYTES;
+    active.truncated = true;
+  }
+
+  private onTimeout(slot: Slot, active: Active): void {
+    if (slot.active !== active) return;
+    slot.active = null;
+    active.finish({ status: "timeout", timeoutMs: active.options.timeoutMs, logs: active.logs });
+    this.replace(slot);
+  }
+
+  private onDeath(slot: Slot, reason: string): void {
+    if (slot.state === "dead") return;
+    const active = slot.active;
+    const wasStarting = slot.state === "starting";
+    log.warn("sandbox worker stopped", { reason, wasStarting });
+    if (active) {
+      slot.active = null;
+      active.finish({
+        status: "failed",
+        error: { name: "Error", message: `The sandbox stopped during the execution: ${reason}.`, frames: [] },
+        logs: active.logs,
+      });
+    }
+    this.kill(slot);
+    // A worker that cannot even start would spin if replaced at once.
+    if (wasStarting) setTimeout(() => this.spawn(), RESPAWN_DELAY_MS).unref();
+    else this.spawn();
+  }
+
+  private replace(slot: Slot): void {
+    this.kill(slot);
+    this.spawn();
+  }
+
+  private kill(slot: Slot): void {
+    slot.state = "dead";
+    clearTimeout(slot.idleTimer);
+    this.slots.delete(slot);
+    slot.worker.terminate();
+  }
+}
