@@ -149,6 +149,26 @@ describe("running", () => {
     expect(next).toMatchObject({ status: "success", result: "42" });
   });
 
+  test("a worker left spinning microtasks after returning is replaced, and the next execution runs", async () => {
+    const single = new SandboxPool(1);
+    try {
+      const once = async (source: string) => {
+        const compiled = await compile(source);
+        return single.run({ script: compiled.script, event, env: {}, permissions: [] }, { timeoutMs: 3000, serve: async () => null });
+      };
+      const left = await once("export default () => { (function spin() { Promise.resolve().then(spin); })(); return 'returned'; };");
+      expect(left).toMatchObject({ status: "success", result: '"returned"' });
+      expect(await once("export default () => 'next';")).toMatchObject({ status: "success", result: '"next"' });
+    } finally {
+      await single.stop();
+    }
+  });
+
+  test("an endless promise chain inside the handler ends as a timeout", async () => {
+    const report = await run("export default async () => { for (;;) await null; };", { timeoutMs: 200 });
+    expect(report.status).toBe("timeout");
+  });
+
   test("bindings are served by the host and their answers are copies", async () => {
     const calls: Array<[string, unknown[]]> = [];
     const shared = { count: 1 };
