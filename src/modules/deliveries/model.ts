@@ -1,6 +1,7 @@
 // The shapes of deliveries and their attempts on the wire.
 
 import { t } from "elysia";
+import { listQuery } from "../../http/pagination";
 import type { attempts, deliveries } from "../../db/schema";
 import type { AttemptError as AttemptErrorCode } from "../../delivery/http-client";
 
@@ -11,8 +12,7 @@ const Status = t.Union([t.Literal("pending"), t.Literal("success"), t.Literal("f
 export const DeliveryListQuery = t.Object({
   status: t.Optional(Status),
   eventType: t.Optional(t.String({ maxLength: 128, description: "Only deliveries of this event type." })),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20, description: "Items per page, 1 to 100." })),
-  cursor: t.Optional(t.String({ maxLength: 512, description: "The `nextCursor` of the previous page." })),
+  ...listQuery,
 });
 
 const AttemptError = t.Union([

@@ -5,6 +5,7 @@
 import { t } from "elysia";
 import { isKnownType } from "../../events/catalog";
 import { invalid } from "../../http/errors";
+import { listQuery } from "../../http/pagination";
 import { CALLER_ID_PATTERN } from "../../ids";
 import { secretProblem } from "../../delivery/sign";
 
@@ -60,8 +61,7 @@ export const UpdateWebhookBody = t.Object({
 
 export const ListWebhooksQuery = t.Object({
   roomId: t.Optional(t.String({ maxLength: 128, description: "Only webhooks filtered to this room." })),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20, description: "Items per page, 1 to 100." })),
-  cursor: t.Optional(t.String({ maxLength: 512, description: "The `nextCursor` of the previous page." })),
+  ...listQuery,
 });
 
 export const RotateBody = t.Object({
