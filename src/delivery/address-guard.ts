@@ -235,7 +235,8 @@ export function makeAllowList(entries: readonly string[]): AllowList {
   return (input) => {
     const ip = canonical(input);
     const inner = embeddedIPv4(ip);
-    return ranges.some((range) => inCidr(ip, range) || (inner !== null && inCidr({ family: 4, bytes: inner }, range)));
+    const carried = inner === null ? null : { family: 4 as const, bytes: inner };
+    return ranges.some((range) => inCidr(ip, range) || (carried !== null && inCidr(carried, range)));
   };
 }
 
@@ -269,7 +270,8 @@ export async function resolveTarget(
     try {
       answers = await lookup(hostname);
     } catch (error) {
-      throw new AddressError("dns", `The host name did not resolve: ${(error as { code?: string }).code ?? "lookup failed"}.`);
+      const code = (error as { code?: string }).code ?? "lookup failed";
+      throw new AddressError("dns", `The host name did not resolve: ${code}.`);
     }
     candidates = answers.map((a) => parseIp(a.address)).filter((ip): ip is Ip => ip !== null);
     if (candidates.length === 0) throw new AddressError("dns", "The host name resolved to no address.");

@@ -93,7 +93,8 @@ export async function send(options: SendOptions): Promise<AttemptResult> {
 
     return result({ statusCode, responseBody, error, retryAfter });
   } catch (error) {
-    return result({ statusCode: 0, responseBody: null, error: classify(error, controller.signal), retryAfter: null });
+    const kind = classify(error, controller.signal);
+    return result({ statusCode: 0, responseBody: null, error: kind, retryAfter: null });
   } finally {
     clearTimeout(timer);
   }

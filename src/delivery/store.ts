@@ -16,7 +16,11 @@ export function makeDeliveryStore(db: Db) {
   const delivery = db.select().from(deliveries).where(eq(deliveries.id, p("id"))).prepare();
   const webhook = db.select().from(webhooks).where(eq(webhooks.id, p("id"))).prepare();
   const payload = db.select({ payload: events.payload }).from(events).where(eq(events.id, p("id"))).prepare();
-  const deliveryExists = db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.id, p("id"))).prepare();
+  const deliveryExists = db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(eq(deliveries.id, p("id")))
+    .prepare();
   const insertAttempt = db
     .insert(attempts)
     .values({

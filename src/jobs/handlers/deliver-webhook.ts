@@ -75,7 +75,8 @@ export function makeDeliverHandler(herald: Herald) {
       "webhook-timestamp": String(timestamp),
       "webhook-signature": signatureHeader(secrets, delivery.eventId, timestamp, body),
     };
-    const result = await send({ url: hook.url, headers, body, timeoutMs: config.deliveryTimeoutMs, allow });
+    const timeoutMs = config.deliveryTimeoutMs;
+    const result = await send({ url: hook.url, headers, body, timeoutMs, allow });
 
     const now = Date.now();
     const decision = decide({
@@ -105,7 +106,9 @@ export function makeDeliverHandler(herald: Herald) {
   ): Recorded {
     // Read again: the webhook may have been deleted or disabled meanwhile.
     const hook = store.webhook(delivery.webhookId);
-    if (!hook || !store.deliveryExists(delivery.id)) return { status: "gone", nextAttemptAt: null, disabled: null };
+    if (!hook || !store.deliveryExists(delivery.id)) {
+      return { status: "gone", nextAttemptAt: null, disabled: null };
+    }
 
     store.insertAttempt({
       id: newId("att"),
@@ -181,8 +184,10 @@ export function makeDeliverHandler(herald: Herald) {
     if (recorded.status === "gone") log.debug("delivery attempt dropped: webhook deleted", fields);
     else if (succeeded(result)) log.debug("delivery attempt succeeded", fields);
     else if (recorded.status === "failed") log.error("delivery failed", fields);
-    else log.warn("delivery attempt failed", { ...fields, nextAttemptAt: nowIso(recorded.nextAttemptAt ?? Date.now()) });
-    if (recorded.disabled) log.error("webhook disabled", { webhookId: delivery.webhookId, reason: recorded.disabled });
+    else log.warn("delivery attempt failed", { ...fields, nextAttemptAt: nowIso(recorded.nextAttemptAt ?? 0) });
+    if (recorded.disabled) {
+      log.error("webhook disabled", { webhookId: delivery.webhookId, reason: recorded.disabled });
+    }
   }
 }
 

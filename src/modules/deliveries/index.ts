@@ -4,7 +4,13 @@
 import { Elysia } from "elysia";
 import type { Herald } from "../../context";
 import { WebhookParams } from "../webhooks/model";
-import { DeliveryDetailSchema, DeliveryListQuery, DeliveryPage, DeliveryParams, DeliverySchema } from "./model";
+import {
+  DeliveryDetailSchema,
+  DeliveryListQuery,
+  DeliveryPage,
+  DeliveryParams,
+  DeliverySchema,
+} from "./model";
 import { getDelivery, listDeliveries, retryDelivery } from "./service";
 
 const tags = ["Deliveries"];

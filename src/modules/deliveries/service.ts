@@ -46,13 +46,15 @@ export function queueDelivery(tx: DbOrTx, input: QueueInput): typeof deliveries.
   return row;
 }
 
+type DeliveryStatus = (typeof deliveries.$inferSelect)["status"];
+
 export function listDeliveries(
   herald: Herald,
   webhookId: string,
-  query: { status?: "pending" | "success" | "failed"; eventType?: string; limit?: number; cursor?: string },
+  query: { status?: DeliveryStatus; eventType?: string; limit?: number; cursor?: string },
 ): Page<Delivery> {
-  const hook = herald.db.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.id, webhookId)).get();
-  if (!hook) throw notFound(`Webhook ${webhookId}`);
+  const hook = herald.db.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.id, webhookId));
+  if (!hook.get()) throw notFound(`Webhook ${webhookId}`);
   const limit = query.limit ?? 20;
   const conditions: Array<SQL | undefined> = [
     eq(deliveries.webhookId, webhookId),
@@ -109,7 +111,8 @@ export function retryDelivery(herald: Herald, id: string): Delivery {
   const now = Date.now();
   const updated = herald.db.transaction((tx) => {
     cancel(tx, [id]);
-    enqueue(tx, { kind: "deliver", refId: id, groupKey: row.webhookId, runAt: now, trigger: "manual" });
+    const job = { kind: "deliver" as const, refId: id, groupKey: row.webhookId, runAt: now };
+    enqueue(tx, { ...job, trigger: "manual" });
     return tx
       .update(deliveries)
       .set({ nextAttemptAt: nowIso(now), updatedAt: nowIso(now) })

@@ -12,7 +12,9 @@ import { secretProblem } from "../../delivery/sign";
 export const URL_MAX = 2048;
 export const HEADERS_MAX = 20;
 
-export const WebhookParams = t.Object({ id: t.String({ maxLength: 128, description: "The webhook's id, `wh_…`." }) });
+export const WebhookParams = t.Object({
+  id: t.String({ maxLength: 128, description: "The webhook's id, `wh_…`." }),
+});
 
 const Url = t.String({
   maxLength: URL_MAX,
@@ -26,7 +28,7 @@ const RoomId = t.Union([t.String({ pattern: CALLER_ID_PATTERN }), t.Null()], {
   description: "Only events of this room; null or omitted means every room. The room need not exist yet.",
 });
 const Description = t.Union([t.String({ maxLength: 1024 }), t.Null()]);
-const Headers = t.Record(t.String({ maxLength: 256 }), t.String({ maxLength: 4096 }), {
+const Headers = t.Record(t.String({ maxLength: 256, pattern: "^[\\s\\S]*$" }), t.String({ maxLength: 4096 }), {
   description: "Extra request headers, at most 20; webhook-*, content-type, content-length, host and user-agent are Herald's.",
 });
 const Secret = t.String({

@@ -49,7 +49,10 @@ export function webhookRow(herald: Herald, id: string): WebhookRow {
   return row;
 }
 
-export function createWebhook(herald: Herald, input: WebhookInput & { url: string }): Webhook & { secret: string } {
+export function createWebhook(
+  herald: Herald,
+  input: WebhookInput & { url: string },
+): Webhook & { secret: string } {
   const url = checkUrl(input.url);
   const events = checkEvents(input.events ?? []);
   const headers = checkHeaders(input.headers ?? {});
