@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import type { Herald } from "./context";
 import { auth } from "./http/auth";
 import { bodyParser } from "./http/body";
+import { traceConversions } from "./http/converted-fields";
 import { errorHandler } from "./http/errors";
 import { idempotency } from "./http/idempotency";
 import { openapiDocs } from "./http/openapi";
@@ -27,7 +28,7 @@ export function createApp(herald: Herald) {
   // normalize "typebox": Elysia's default normalizer rewrites a value of the
   // wrong type before validation (an array or string sent for an object
   // field arrives as {"0": …}); TypeBox's Clean leaves it for the 422.
-  return new Elysia({ name: "herald", normalize: "typebox" })
+  const app = new Elysia({ name: "herald", normalize: "typebox" })
     .use(errorHandler)
     .use(openapiDocs(herald.version))
     .use(auth(herald.db))
@@ -47,6 +48,9 @@ export function createApp(herald: Herald) {
     .use(workflowsModule(herald))
     .use(executionsModule(herald))
     .use(backupModule(herald));
+  traceConversions(app);
+
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

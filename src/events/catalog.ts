@@ -5,6 +5,7 @@
 // entry here.
 
 import { t, type TSchema } from "elysia";
+import { JsonObject, JsonRecord } from "../http/schemas";
 
 export interface EventType {
   type: string;
@@ -18,7 +19,7 @@ const UserSchema = t.Object({
   roomId: t.String(),
   name: t.Union([t.String(), t.Null()]),
   email: t.Union([t.String(), t.Null()]),
-  metadata: t.Record(t.String(), t.Unknown()),
+  metadata: JsonObject(),
   online: t.Boolean(),
   createdAt: t.String({ format: "date-time" }),
   updatedAt: t.String({ format: "date-time" }),
@@ -105,7 +106,7 @@ export const EVENT_TYPES: readonly EventType[] = [
     description: "A user's fields changed; `changes` holds each changed field's old and new value.",
     schema: t.Object({
       user: UserSchema,
-      changes: t.Record(t.String(), t.Object({ from: t.Unknown(), to: t.Unknown() })),
+      changes: JsonRecord(t.Object({ from: t.Unknown(), to: t.Unknown() })),
     }),
     example: {
       user: { ...exampleUser, name: "Ada King", online: false },

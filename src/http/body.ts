@@ -62,6 +62,23 @@ export function jsonDepth(text: string): number {
   return deepest;
 }
 
+/**
+ * Where the first number JSON.parse could not hold sits, as a dotted path
+ * ("" for the body itself), or undefined when every number is finite. A
+ * literal past double range such as 1e400 parses to Infinity, which
+ * JSON.stringify writes back as null: accepted, then silently lost.
+ */
+export function nonFiniteAt(value: unknown): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : "";
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const below = nonFiniteAt(item);
+    if (below !== undefined) return below === "" ? key : `${key}.${below}`;
+  }
+
+  return undefined;
+}
+
 export function bodyParser(jsonLimit: number, fileLimit: number) {
   return new Elysia({ name: "herald/body" }).onParse({ as: "global" }, async ({ request, path }) => {
     if (request.method === "PUT" && FILE_ROUTE.test(path)) {
@@ -78,6 +95,12 @@ export function bodyParser(jsonLimit: number, fileLimit: number) {
     }
     if (jsonDepth(text) > MAX_JSON_DEPTH) {
       throw new HeraldError("validation_failed", `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);
+    }
+    const at = nonFiniteAt(parsed);
+    if (at !== undefined) {
+      const field = at || "body";
+      const message = "is a number too large for Herald to keep; send at most ±1.7976931348623157e308, or send it as a string";
+      throw new HeraldError("validation_failed", `${field}: ${message}.`, [{ field, message }]);
     }
 
     return parsed;

@@ -5,6 +5,7 @@
 
 import { Elysia } from "elysia";
 import { log } from "../log";
+import { convertedField } from "./converted-fields";
 
 export type ErrorCode =
   | "invalid_json"
@@ -84,7 +85,8 @@ function validationDetails(error: { all?: ValueErrorLike[] }, on: string): Error
 /** Maps every error Elysia or a handler raises into the spec's shape. */
 export const errorHandler = new Elysia({ name: "herald/errors" }).onError(
   { as: "global" },
-  ({ code, error, request }) => {
+  (context) => {
+    const { code, error, request } = context;
     if (error instanceof HeraldError) return errorResponse(error);
     // Elysia wraps what a parser throws (our 413 and invalid_json) in its
     // own ParseError; the HeraldError inside is the answer.
@@ -92,8 +94,11 @@ export const errorHandler = new Elysia({ name: "herald/errors" }).onError(
     if (code === "PARSE" && cause instanceof HeraldError) return errorResponse(cause);
     switch (code) {
       case "VALIDATION": {
-        const on = (error as { type?: string }).type ?? "body";
-        const details = validationDetails(error as never, on);
+        const type = (error as { type?: string }).type ?? "body";
+        // A string that failed to convert names no part and no field.
+        const converted = type === "property" ? convertedField(context as never) : undefined;
+        const on = converted?.on ?? (type === "property" ? "request" : type);
+        const details = validationDetails(error as never, converted?.field ?? on);
         const summary = details.map((d) => `${d.field}: ${d.message}`).join("; ");
         return errorResponse(
           new HeraldError("validation_failed", `The ${on} is not valid: ${summary}`, details),

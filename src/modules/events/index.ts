@@ -9,12 +9,13 @@ import { listQuery } from "../../http/pagination";
 import { Envelope, EventDetail, EventFilters, PublishBody, typeList } from "./model";
 import { getEvent, listEvents, publishAppEvent } from "./service";
 import { eventStream } from "./stream";
+import { JsonObject } from "../../http/schemas";
 
 const EventType = t.Object({
   type: t.String(),
   description: t.String(),
   schema: t.Unknown({ description: "The JSON schema of the event's `data`." }),
-  example: t.Record(t.String(), t.Unknown(), { description: "An example `data`." }),
+  example: JsonObject({ description: "An example `data`." }),
 });
 
 export function eventsModule(herald: Herald) {

@@ -3,6 +3,7 @@
 
 import { t } from "elysia";
 import { CALLER_ID_PATTERN } from "../../ids";
+import { JsonObject } from "../../http/schemas";
 
 /** An app event's `data` may be at most this much JSON (64 KiB). */
 export const DATA_LIMIT_BYTES = 64 * 1024;
@@ -13,7 +14,7 @@ export const Envelope = t.Object({
   timestamp: t.String({ format: "date-time" }),
   roomId: t.String(),
   sequence: t.Integer({ description: "Rises strictly within a room." }),
-  data: t.Record(t.String(), t.Unknown()),
+  data: JsonObject(),
 });
 
 export const DeliverySummary = t.Object({
@@ -69,7 +70,7 @@ export const PublishBody = t.Object({
     description: "`app.` and dot-separated words of A-Z a-z 0-9 _ -, e.g. `app.document.published`.",
   }),
   roomId: t.String({ pattern: CALLER_ID_PATTERN, description: "An existing room's id." }),
-  data: t.Record(t.String(), t.Unknown(), { description: "A JSON object of at most 64 KiB." }),
+  data: JsonObject({ description: "A JSON object of at most 64 KiB." }),
 });
 
 /** Parses the comma-separated `type` filter into a list; empty means every type. */

@@ -4,10 +4,11 @@
 import { t } from "elysia";
 import { CALLER_ID_PATTERN } from "../../ids";
 import { invalid } from "../../http/errors";
+import { JsonObject } from "../../http/schemas";
 
 export const METADATA_LIMIT_BYTES = 8 * 1024;
 
-export const Metadata = t.Record(t.String(), t.Unknown(), {
+export const Metadata = JsonObject({
   description: "A JSON object of at most 8 KiB, kept as given.",
 });
 
@@ -47,7 +48,7 @@ export const UpdateRoomBody = t.Object({
 export const RoomSchema = t.Object({
   id: t.String(),
   name: t.Union([t.String(), t.Null()]),
-  metadata: t.Record(t.String(), t.Unknown()),
+  metadata: JsonObject(),
   createdAt: t.String({ format: "date-time" }),
   updatedAt: t.String({ format: "date-time" }),
   participantCount: t.Integer({ description: "Users online in the room now." }),

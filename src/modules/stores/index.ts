@@ -8,6 +8,7 @@ import { listQuery } from "../../http/pagination";
 import { Entry, KeyParams, PutBody, StoreParams, StoreSummary } from "./model";
 import { requireRoom } from "./room";
 import { deleteEntry, listStores, readEntry, readStore, writeEntry } from "./service";
+import { JsonObject } from "../../http/schemas";
 
 const RoomParams = t.Object({ roomId: t.String({ pattern: CALLER_ID_PATTERN, description: "The room's id." }) });
 const NAMES =
@@ -41,7 +42,7 @@ export function storesModule(herald: Herald) {
       },
       {
         params: StoreParams,
-        response: t.Object({ data: t.Record(t.String(), t.Unknown()) }),
+        response: t.Object({ data: JsonObject() }),
         detail: {
           summary: "Read a whole store",
           description: `Every key of the store with its value. A store with no keys answers \`{ "data": {} }\`. ${NAMES}`,

@@ -4,6 +4,7 @@
 import { t } from "elysia";
 import type { users } from "../../db/schema";
 import { CallerId, Metadata } from "../rooms/model";
+import { JsonObject } from "../../http/schemas";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -75,7 +76,7 @@ export const UserSchema = t.Object({
   roomId: t.String(),
   name: t.Union([t.String(), t.Null()]),
   email: t.Union([t.String(), t.Null()]),
-  metadata: t.Record(t.String(), t.Unknown()),
+  metadata: JsonObject(),
   online: t.Boolean({ description: "Whether the user is a participant of the room now." }),
   createdAt: t.String({ format: "date-time" }),
   updatedAt: t.String({ format: "date-time" }),

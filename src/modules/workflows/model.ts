@@ -1,14 +1,17 @@
 // The shapes of workflows on the wire, and the checks TypeBox cannot say
 // well: known event types, allowed hosts (a name or an IP literal, no
-// scheme or port) and secret sizes in bytes.
+// scheme or port), secret names and secret sizes in bytes.
 
 import { t } from "elysia";
 import { isKnownType } from "../../events/catalog";
 import { invalid } from "../../http/errors";
+import { JsonObject, JsonRecord } from "../../http/schemas";
 import { CALLER_ID_PATTERN } from "../../ids";
 
 export const SOURCE_LIMIT_BYTES = 1024 * 1024;
 export const SECRET_LIMIT_BYTES = 4 * 1024;
+/** A secret's name, as the handler reads it from `env`. */
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const PERMISSIONS = ["store:write"] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -32,9 +35,11 @@ const AllowedHosts = t.Array(t.String({ minLength: 1, maxLength: 253 }), {
   maxItems: 100,
   description: "Host names or IP literals `fetch` may call, no scheme or port; any port of a listed host is allowed.",
 });
-const Secrets = t.Record(t.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }), t.String({ maxLength: SECRET_LIMIT_BYTES }), {
+// Secret names are checked by checkSecrets, not by the record's key pattern:
+// a key the pattern missed would be cleaned away without a word.
+const Secrets = JsonRecord(t.String({ maxLength: SECRET_LIMIT_BYTES }), {
   maxProperties: 100,
-  description: "NAME → value (each at most 4 KiB), given to the handler as `env`. Never shown again: reads list the names.",
+  description: "NAME (a letter or _, then letters, digits or _; at most 128) → value (each at most 4 KiB), given to the handler as `env`. Never shown again: reads list the names.",
 });
 const Permissions = t.Array(t.Union(PERMISSIONS.map((p) => t.Literal(p))), {
   maxItems: 10,
@@ -62,7 +67,7 @@ export const UpdateWorkflowBody = t.Object({
   timeoutMs: t.Optional(TimeoutMs),
   allowedHosts: t.Optional(AllowedHosts),
   secrets: t.Optional(
-    t.Record(t.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" }), t.Union([t.String({ maxLength: SECRET_LIMIT_BYTES }), t.Null()]), {
+    JsonRecord(t.Union([t.String({ maxLength: SECRET_LIMIT_BYTES }), t.Null()]), {
       maxProperties: 100,
       description: "Merged into the stored secrets: a string sets a name, null removes it; names not given are kept.",
     }),
@@ -74,7 +79,7 @@ export const TestWorkflowBody = t.Object({
   event: t.Object({
     type: t.String({ minLength: 1, maxLength: 128, description: "A built-in type or `app.…`." }),
     roomId: t.String({ pattern: CALLER_ID_PATTERN, description: "The room the bindings read; it need not exist." }),
-    data: t.Record(t.String(), t.Unknown(), { description: "Not checked against the type's schema." }),
+    data: JsonObject({ description: "Not checked against the type's schema." }),
   }),
 });
 
@@ -154,8 +159,11 @@ export function checkHosts(hosts: readonly string[] | undefined): string[] {
   return [...new Set(out)];
 }
 
-export function checkSecretSizes(secrets: Record<string, string | null> | undefined): void {
+export function checkSecrets(secrets: Record<string, string | null> | undefined): void {
   for (const [name, value] of Object.entries(secrets ?? {})) {
+    if (!SECRET_NAME.test(name)) {
+      throw invalid("secrets", `"${name}" is not a secret name: a letter or _, then letters, digits or _, at most 128 in all.`);
+    }
     if (value !== null && Buffer.byteLength(value) > SECRET_LIMIT_BYTES) {
       throw invalid(`secrets.${name}`, `must be at most ${SECRET_LIMIT_BYTES} bytes.`);
     }

@@ -12,7 +12,7 @@ import { after, decodeCursor, newestFirst, type Page, toPage } from "../../http/
 import { newId, nowIso } from "../../ids";
 import { cancel } from "../../jobs/queue";
 import { CompileError, compile, encodeCompiled } from "../../sandbox/compile";
-import { checkEvents, checkHosts, checkSecretSizes, SOURCE_LIMIT_BYTES } from "./model";
+import { checkEvents, checkHosts, checkSecrets, SOURCE_LIMIT_BYTES } from "./model";
 
 export type WorkflowRow = typeof workflows.$inferSelect;
 
@@ -121,7 +121,7 @@ export function openSecrets(herald: Herald, row: WorkflowRow): Record<string, st
 export async function createWorkflow(herald: Herald, input: WorkflowInput & { name: string; source: string }): Promise<Workflow> {
   const events = checkEvents(input.events);
   const allowedHosts = checkHosts(input.allowedHosts);
-  checkSecretSizes(input.secrets);
+  checkSecrets(input.secrets);
   const compiled = await compileSource(input.source);
 
   const id = newId("wf");
@@ -167,7 +167,7 @@ export async function updateWorkflow(herald: Herald, id: string, input: Workflow
   const before = workflowRow(herald, id);
   const events = input.events === undefined ? undefined : checkEvents(input.events);
   const allowedHosts = input.allowedHosts === undefined ? undefined : checkHosts(input.allowedHosts);
-  checkSecretSizes(input.secrets);
+  checkSecrets(input.secrets);
   const newSource = input.source !== undefined && input.source !== before.source ? input.source : undefined;
   const compiled = newSource === undefined ? undefined : await compileSource(newSource);
 
