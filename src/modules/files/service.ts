@@ -3,19 +3,22 @@
 // written to a temporary file in the same folder and renamed over the
 // target, so a reader sees the old file or the new one, never half of one;
 // the row is written after the rename. Writes to one name are serialised
-// so that the row always describes the bytes on disk.
+// so that the row always describes the bytes on disk, and a room's writes
+// are ordered against the room's deletion (room-lock.ts).
 
 import { mkdir, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { Herald } from "../../context";
 import { files } from "../../db/schema";
-import { conflict, notFound } from "../../http/errors";
+import { conflict, HeraldError, notFound } from "../../http/errors";
 import { decodeCursor, type Page, toPage } from "../../http/pagination";
 import { newId, nowIso } from "../../ids";
 import { log } from "../../log";
+import { requireRoom } from "../stores/room";
 import { pathInside } from "./names";
 import { roomFilesDir } from "./paths";
+import { writingRoomFiles } from "./room-lock";
 
 export interface FileView {
   name: string;
@@ -99,7 +102,8 @@ export async function putFile(
   const dir = roomFilesDir(herald.config.dataDir, roomId);
   const path = pathInside(dir, name);
 
-  return oneAtATime(`${roomId}\u0000${name}`, async () => {
+  return writingRoomFiles(roomId, () => oneAtATime(`${roomId}\u0000${name}`, async () => {
+    requireRoom(herald.db, roomId);
     refuseFolderClash(herald, roomId, name);
     await mkdir(dirname(path), { recursive: true });
     const temp = pathInside(dir, `${dirname(name) === "." ? "" : `${dirname(name)}/`}.upload-${newId("att")}`);
@@ -123,18 +127,30 @@ export async function putFile(
       etag: etagOf(bytes),
       uploadedAt: nowIso(),
     };
-    herald.db
-      .insert(files)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [files.roomId, files.name],
-        set: { size: row.size, contentType: row.contentType, etag: row.etag, uploadedAt: row.uploadedAt },
-      })
-      .run();
+    try {
+      herald.db.transaction((tx) => {
+        requireRoom(tx, roomId);
+        tx.insert(files)
+          .values(row)
+          .onConflictDoUpdate({
+            target: [files.roomId, files.name],
+            set: { size: row.size, contentType: row.contentType, etag: row.etag, uploadedAt: row.uploadedAt },
+          })
+          .run();
+      });
+    } catch (error) {
+      // The room went after all (room-lock.ts should make that impossible,
+      // but this is the last word): its bytes must not outlive it.
+      if (error instanceof HeraldError && error.code === "not_found") {
+        await rm(path, { force: true });
+        await pruneEmptyFolders(dir, name);
+      }
+      throw error;
+    }
     log.debug("file stored", { roomId, size: row.size });
 
     return toView(row);
-  });
+  }));
 }
 
 /** Files of a room in name order, optionally only names starting with `prefix`. */
@@ -171,7 +187,7 @@ export async function deleteFile(herald: Herald, roomId: string, name: string): 
   const dir = roomFilesDir(herald.config.dataDir, roomId);
   const path = pathInside(dir, name);
 
-  await oneAtATime(`${roomId}\u0000${name}`, async () => {
+  await writingRoomFiles(roomId, () => oneAtATime(`${roomId}\u0000${name}`, async () => {
     const removed = herald.db
       .delete(files)
       .where(and(eq(files.roomId, roomId), eq(files.name, name)))
@@ -180,7 +196,7 @@ export async function deleteFile(herald: Herald, roomId: string, name: string): 
     if (removed.length === 0) throw notFound(`File ${name}`);
     await rm(path, { force: true });
     await pruneEmptyFolders(dir, name);
-  });
+  }));
 }
 
 /** Removes the folders a deleted file leaves empty, up to the room's folder. */

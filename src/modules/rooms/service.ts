@@ -11,6 +11,7 @@ import { newId, nowIso } from "../../ids";
 import { log } from "../../log";
 import { presenceOf } from "../../presence";
 import { roomFilesDir } from "../files/paths";
+import { deletingRoom } from "../files/room-lock";
 import { fromRow, toUser } from "../users/model";
 import { metadataText, type Room } from "./model";
 import { findRoom, requireRoom, type RoomRow } from "./queries";
@@ -95,9 +96,14 @@ export function updateRoom(herald: Herald, roomId: string, input: RoomInput): Ro
  * first), and the rows of its users, sessions, store entries and files.
  * After the commit its sockets close (code 4001) and its files folder goes.
  * The room's event sequence is kept, so a room made again with the same id
- * carries on from it.
+ * carries on from it. File uploads already running finish first (and are
+ * deleted with the room); those arriving meanwhile wait and find no room.
  */
-export async function deleteRoom(herald: Herald, roomId: string): Promise<void> {
+export function deleteRoom(herald: Herald, roomId: string): Promise<void> {
+  return deletingRoom(roomId, () => removeRoom(herald, roomId));
+}
+
+async function removeRoom(herald: Herald, roomId: string): Promise<void> {
   requireRoom(herald.db, roomId);
   const closeSockets = herald.events.transaction((tx, emit) => {
     const finish = presenceOf(herald).evictRoom(tx, emit, roomId);
