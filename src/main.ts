@@ -97,12 +97,22 @@ async function main(): Promise<void> {
     stopPruning();
     // stop(false) refuses new connections at once but settles only when the
     // open ones have closed, so the WebSockets (1001) and the live event
-    // streams are closed before it is awaited.
-    const serverStopped = app.server?.stop(false);
+    // streams are closed before it is awaited. A client that stopped
+    // reading never lets its response finish, so once the grace is over
+    // the connections left are cut: the exit never waits on a client.
+    const server = app.server;
+    const serverStopped = server?.stop(false) ?? Promise.resolve();
     presence.shutdown();
     closeEventStreams();
-    await serverStopped;
-    await herald.runner.stop(SHUTDOWN_GRACE_MS);
+    const graceOver = Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false);
+    const [drained] = await Promise.all([
+      Promise.race([serverStopped.then(() => true), graceOver]),
+      herald.runner.stop(SHUTDOWN_GRACE_MS),
+    ]);
+    if (!drained) {
+      log.warn("open connections cut after the shutdown grace", { graceMs: SHUTDOWN_GRACE_MS });
+      await server?.stop(true);
+    }
     await sandbox.stop();
     close();
     log.info("herald stopped");
