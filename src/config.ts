@@ -5,6 +5,7 @@
 
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { parseCidr } from "./delivery/address-guard";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -79,17 +80,19 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+/** No setting needs a duration past a year; longer ones overflow dates. */
+const MAX_DURATION_MS = 365 * 86_400_000;
+
 function duration(env: Env, name: string, fallback: string): number {
   const raw = read(env, name) ?? fallback;
   const value = parseDuration(raw);
   if (value === null) {
     throw new ConfigError(name, `expected a duration like 500ms, 5s, 5m, 2h or 5d, got "${raw}".`);
   }
+  if (value > MAX_DURATION_MS) throw new ConfigError(name, `must be at most 365d, got "${raw}".`);
 
   return value;
 }
-
-const CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:.]+)(?:\/\d{1,3})?$/;
 
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const logLevel = (read(env, "HERALD_LOG_LEVEL") ?? "info").toLowerCase();
@@ -103,6 +106,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     if (ms === null) {
       throw new ConfigError("HERALD_RETRY_SCHEDULE", `"${step.trim()}" is not a duration like 5s or 2h.`);
     }
+    if (ms > MAX_DURATION_MS) {
+      throw new ConfigError("HERALD_RETRY_SCHEDULE", `each step must be at most 365d, got "${step.trim()}".`);
+    }
     return ms;
   });
 
@@ -111,7 +117,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     ? privateText.split(",").map((entry) => entry.trim())
     : [];
   for (const entry of allowPrivateTargets) {
-    if (entry !== "*" && !CIDR.test(entry)) {
+    if (entry !== "*" && parseCidr(entry) === null) {
       throw new ConfigError("HERALD_ALLOW_PRIVATE_TARGETS", `"${entry}" is not a CIDR range or "*".`);
     }
   }
@@ -120,6 +126,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const apiKey = read(env, "HERALD_API_KEY");
   if (apiKey !== undefined && apiKey.length < 16) {
     throw new ConfigError("HERALD_API_KEY", "must be at least 16 characters long.");
+  }
+  // Sent as `Authorization: Bearer <key>`: a key with spaces or characters
+  // a header cannot carry could never be used, and would lock everyone out.
+  if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new ConfigError("HERALD_API_KEY", "may hold only printable ASCII characters, with no spaces.");
   }
 
   const config: Config = {

@@ -21,15 +21,10 @@ import pkg from "../package.json";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-async function main(): Promise<void> {
-  if (process.argv.includes("--version")) {
-    console.log(pkg.version);
-    return;
-  }
-
-  let config;
+/** A start-up step whose failure stops the start with one clear line. */
+function startOrExit<T>(step: () => T): T {
   try {
-    config = loadConfig();
+    return step();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`Herald cannot start: ${error.message}`);
@@ -37,9 +32,31 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+}
+
+function reason(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--version")) {
+    console.log(pkg.version);
+    return;
+  }
+
+  const config = startOrExit(() => loadConfig());
   setLogLevel(config.logLevel);
 
-  const { db, sqlite, close } = openDatabase(config.dataDir);
+  const { db, sqlite, close } = startOrExit(() => {
+    try {
+      return openDatabase(config.dataDir);
+    } catch (error) {
+      throw new ConfigError("HERALD_DATA_DIR", `cannot open the database in ${config.dataDir}: ${reason(error)}`);
+    }
+  });
   const events = new EventRecorder(db);
   const herald: Herald = {
     config,
@@ -76,12 +93,22 @@ async function main(): Promise<void> {
   presence.recover();
 
   const app = createApp(herald);
-  app.listen({
-    port: config.port,
-    hostname: "0.0.0.0",
-    maxRequestBodySize: Math.max(config.bodyLimitBytes, config.fileLimitBytes) + 1024 * 1024,
-    // Bun closes a WebSocket whose message is past this with 1009 itself.
-    websocket: { maxPayloadLength: MAX_CLIENT_MESSAGE_BYTES },
+  startOrExit(() => {
+    try {
+      app.listen({
+        port: config.port,
+        hostname: "0.0.0.0",
+        // Elysia asks for SO_REUSEPORT, which would let a second Herald
+        // share the port (and split requests between two databases).
+        reusePort: false,
+        development: false,
+        maxRequestBodySize: Math.max(config.bodyLimitBytes, config.fileLimitBytes) + 1024 * 1024,
+        // Bun closes a WebSocket whose message is past this with 1009 itself.
+        websocket: { maxPayloadLength: MAX_CLIENT_MESSAGE_BYTES },
+      });
+    } catch (error) {
+      throw new ConfigError("HERALD_PORT", `cannot listen on port ${config.port}: ${reason(error)}`);
+    }
   });
   herald.runner.start();
   const stopPruning = startPruning(db, config.retentionDays);
