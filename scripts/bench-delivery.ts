@@ -38,7 +38,7 @@ async function baseline(): Promise<number> {
 }
 
 async function herald(): Promise<{ publishRate: number; deliveryRate: number; p50: number; p99: number }> {
-  await using server = await startHerald({ env: { HERALD_LOG_LEVEL: "warn" } });
+  await using server = await startHerald({ env: { HERALD_LOG_LEVEL: "info" } });
   using receiver = startReceiver();
   await server.api("POST", "/v1/rooms", { id: "bench" });
   const hook = await server.api("POST", "/v1/webhooks", { url: `${receiver.url}/hook` });

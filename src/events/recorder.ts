@@ -4,7 +4,7 @@
 // cannot be lost. Only after the commit are listeners told (the live
 // stream) and the job runner nudged.
 
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client";
 import { deliveries, events, executions, roomSequences, webhooks, workflows } from "../db/schema";
 import { newId, nowIso } from "../ids";
@@ -19,7 +19,11 @@ export class EventRecorder {
   private readonly listeners = new Set<Listener>();
   private nudge: () => void = () => {};
 
-  constructor(private readonly db: Db) {}
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  constructor(private readonly db: Db) {
+    this.statements = prepareStatements(db);
+  }
 
   /** Called once the job runner exists. */
   onWorkQueued(nudge: () => void): void {
@@ -55,14 +59,12 @@ export class EventRecorder {
     return () => this.listeners.delete(listener);
   }
 
-  private store(tx: Tx, input: EventInput): Envelope {
+  private store(_tx: Tx, input: EventInput): Envelope {
+    // The statements were prepared on this.db; SQLite has one connection,
+    // so they run inside the transaction that is open on it.
+    const q = this.statements;
     const now = Date.now();
-    const sequence = tx
-      .insert(roomSequences)
-      .values({ roomId: input.roomId, last: 1 })
-      .onConflictDoUpdate({ target: roomSequences.roomId, set: { last: sql`${roomSequences.last} + 1` } })
-      .returning({ last: roomSequences.last })
-      .get().last;
+    const sequence = q.nextSequence.get({ roomId: input.roomId })!.last;
     const envelope: Envelope = {
       id: newId("evt"),
       type: input.type,
@@ -71,64 +73,41 @@ export class EventRecorder {
       sequence,
       data: input.data,
     };
-    const payload = JSON.stringify(envelope);
-    tx.insert(events)
-      .values({
-        id: envelope.id,
-        type: envelope.type,
-        roomId: envelope.roomId,
-        sequence,
-        timestamp: envelope.timestamp,
-        payload,
-      })
-      .run();
-    this.fanOut(tx, envelope, now);
+    q.insertEvent.run({
+      id: envelope.id,
+      type: envelope.type,
+      roomId: envelope.roomId,
+      sequence,
+      timestamp: envelope.timestamp,
+      payload: JSON.stringify(envelope),
+    });
+    this.fanOut(envelope, now);
 
     return envelope;
   }
 
-  private fanOut(tx: Tx, envelope: Envelope, now: number): void {
+  private fanOut(envelope: Envelope, now: number): void {
+    const q = this.statements;
     const at = nowIso(now);
-    const hooks = tx.select().from(webhooks).where(eq(webhooks.enabled, true)).all();
-    for (const hook of hooks) {
+    for (const hook of q.enabledWebhooks.all()) {
       if (!matches({ events: JSON.parse(hook.events), roomId: hook.roomId }, envelope)) continue;
       const id = newId("dlv");
-      tx.insert(deliveries)
-        .values({
-          id,
-          webhookId: hook.id,
-          eventId: envelope.id,
-          eventType: envelope.type,
-          status: "pending",
-          nextAttemptAt: at,
-          createdAt: at,
-          updatedAt: at,
-        })
-        .run();
-      enqueue(tx, { kind: "deliver", refId: id, groupKey: hook.id, runAt: now });
+      q.insertDelivery.run({ id, webhookId: hook.id, eventId: envelope.id, eventType: envelope.type, at });
+      enqueue(this.db, { kind: "deliver", refId: id, groupKey: hook.id, runAt: now });
     }
-
-    const flows = tx
-      .select({ id: workflows.id, version: workflows.version, events: workflows.events, roomId: workflows.roomId })
-      .from(workflows)
-      .where(and(eq(workflows.enabled, true)))
-      .all();
-    for (const flow of flows) {
+    for (const flow of q.enabledWorkflows.all()) {
       if (!matches({ events: JSON.parse(flow.events), roomId: flow.roomId }, envelope)) continue;
       const id = newId("exe");
-      tx.insert(executions)
-        .values({
-          id,
-          workflowId: flow.id,
-          workflowVersion: flow.version,
-          eventId: envelope.id,
-          eventType: envelope.type,
-          roomId: envelope.roomId,
-          status: "pending",
-          createdAt: at,
-        })
-        .run();
-      enqueue(tx, { kind: "execute", refId: id, groupKey: flow.id, runAt: now });
+      q.insertExecution.run({
+        id,
+        workflowId: flow.id,
+        workflowVersion: flow.version,
+        eventId: envelope.id,
+        eventType: envelope.type,
+        roomId: envelope.roomId,
+        at,
+      });
+      enqueue(this.db, { kind: "execute", refId: id, groupKey: flow.id, runAt: now });
     }
   }
 
@@ -144,4 +123,65 @@ export class EventRecorder {
       }
     }
   }
+}
+
+const p = (name: string) => sql.placeholder(name);
+
+/** Every event runs these; they are prepared once. */
+function prepareStatements(db: Db) {
+  return {
+    nextSequence: db
+      .insert(roomSequences)
+      .values({ roomId: p("roomId"), last: 1 })
+      .onConflictDoUpdate({ target: roomSequences.roomId, set: { last: sql`${roomSequences.last} + 1` } })
+      .returning({ last: roomSequences.last })
+      .prepare(),
+    insertEvent: db
+      .insert(events)
+      .values({
+        id: p("id"),
+        type: p("type"),
+        roomId: p("roomId"),
+        sequence: p("sequence"),
+        timestamp: p("timestamp"),
+        payload: p("payload"),
+      })
+      .prepare(),
+    enabledWebhooks: db
+      .select({ id: webhooks.id, events: webhooks.events, roomId: webhooks.roomId })
+      .from(webhooks)
+      .where(eq(webhooks.enabled, true))
+      .prepare(),
+    enabledWorkflows: db
+      .select({ id: workflows.id, version: workflows.version, events: workflows.events, roomId: workflows.roomId })
+      .from(workflows)
+      .where(eq(workflows.enabled, true))
+      .prepare(),
+    insertDelivery: db
+      .insert(deliveries)
+      .values({
+        id: p("id"),
+        webhookId: p("webhookId"),
+        eventId: p("eventId"),
+        eventType: p("eventType"),
+        status: "pending",
+        nextAttemptAt: p("at"),
+        createdAt: p("at"),
+        updatedAt: p("at"),
+      })
+      .prepare(),
+    insertExecution: db
+      .insert(executions)
+      .values({
+        id: p("id"),
+        workflowId: p("workflowId"),
+        workflowVersion: p("workflowVersion"),
+        eventId: p("eventId"),
+        eventType: p("eventType"),
+        roomId: p("roomId"),
+        status: "pending",
+        createdAt: p("at"),
+      })
+      .prepare(),
+  };
 }

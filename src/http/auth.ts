@@ -4,9 +4,10 @@
 // request for the idempotency and rate-limit layers.
 
 import { timingSafeEqual } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import type { Db } from "../db/client";
+import { preparedFor } from "../db/prepared";
 import { apiKeys } from "../db/schema";
 import { errorResponse, HeraldError } from "./errors";
 
@@ -26,6 +27,13 @@ const TOKEN_ROUTE = /^\/v1\/rooms\/[^/]+\/connect\/?$/;
 
 const LAST_USED_EVERY_MS = 60_000;
 
+const byHash = (db: Db) =>
+  db
+    .select({ id: apiKeys.id, hash: apiKeys.hash })
+    .from(apiKeys)
+    .where(eq(apiKeys.hash, sql.placeholder("hash")))
+    .prepare();
+
 export function auth(db: Db) {
   const lastWritten = new Map<string, number>();
   const unauthorized = () =>
@@ -42,7 +50,7 @@ export function auth(db: Db) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return unauthorized();
     const hash = digest(match[1]);
-    const row = db.select({ id: apiKeys.id, hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.hash, hash)).get();
+    const row = preparedFor(db, "apiKeys.byHash", byHash).get({ hash });
     if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return unauthorized();
 
     byRequest.set(request, row.id);

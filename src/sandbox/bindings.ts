@@ -10,7 +10,7 @@ import { files, storeEntries, users } from "../db/schema";
 import { makeAllowList } from "../delivery/address-guard";
 import { HeraldError } from "../http/errors";
 import { getRoom } from "../modules/rooms/service";
-import { requireRoom } from "../modules/stores/room";
+import { requireRoom } from "../modules/rooms/queries";
 import { deleteEntry, readStore, writeEntry } from "../modules/stores/service";
 import { KEY_NAME_PATTERN, STORE_NAME_PATTERN } from "../modules/stores/model";
 import { fromRow, toUser } from "../modules/users/model";

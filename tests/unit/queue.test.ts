@@ -67,6 +67,23 @@ describe("claim", () => {
     expect(one.map((j) => j.refId)).toEqual(["exe_1"]);
   });
 
+  test("takes no more of a group than its cap still allows, and fills up with other groups", () => {
+    for (let i = 0; i < 5; i++) add(`dlv_a${i}`, T0 + i, "wh_a");
+    add("dlv_b0", T0 + 10, "wh_b");
+    add("dlv_b1", T0 + 11, "wh_b");
+
+    const claimed = queue.claim(db, {
+      kind: "deliver",
+      now: T0 + 100,
+      limit: 10,
+      leaseMs: 1000,
+      groupCap: 2,
+      inFlight: { wh_a: 1 },
+    });
+
+    expect(claimed.map((j) => j.refId)).toEqual(["dlv_a0", "dlv_b0", "dlv_b1"]);
+  });
+
   test("a limit of zero claims nothing", () => {
     add("dlv_1");
     expect(queue.claim(db, { kind: "deliver", now: T0, limit: 0, leaseMs: 1000 })).toEqual([]);

@@ -9,7 +9,7 @@ import { APP_EVENT_PATTERN, eventType } from "../../events/catalog";
 import type { Envelope } from "../../events/envelope";
 import { HeraldError, invalid, notFound } from "../../http/errors";
 import { decodeCursor, type Page, toPage } from "../../http/pagination";
-import { requireRoom } from "../stores/room";
+import { requireRoom } from "../rooms/queries";
 import { DATA_LIMIT_BYTES } from "./model";
 
 export interface EventQuery {

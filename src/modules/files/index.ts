@@ -10,7 +10,7 @@ import { HeraldError, notFound } from "../../http/errors";
 import { listQuery } from "../../http/pagination";
 import { CALLER_ID_PATTERN } from "../../ids";
 import { log } from "../../log";
-import { requireRoom } from "../stores/room";
+import { requireRoom } from "../rooms/queries";
 import { checkName, decodeName, NAME_LIMIT_BYTES, NAME_RULES } from "./names";
 import { deleteFile, fileRow, filePath, listFiles, putFile } from "./service";
 

@@ -15,7 +15,7 @@ import { conflict, HeraldError, notFound } from "../../http/errors";
 import { decodeCursor, type Page, toPage } from "../../http/pagination";
 import { newId, nowIso } from "../../ids";
 import { log } from "../../log";
-import { requireRoom } from "../stores/room";
+import { requireRoom } from "../rooms/queries";
 import { pathInside } from "./names";
 import { roomFilesDir } from "./paths";
 import { writingRoomFiles } from "./room-lock";

@@ -6,7 +6,7 @@ import type { Herald } from "../../context";
 import { CALLER_ID_PATTERN } from "../../ids";
 import { listQuery } from "../../http/pagination";
 import { Entry, KeyParams, PutBody, StoreParams, StoreSummary } from "./model";
-import { requireRoom } from "./room";
+import { requireRoom } from "../rooms/queries";
 import { deleteEntry, listStores, readEntry, readStore, writeEntry } from "./service";
 import { JsonObject } from "../../http/schemas";
 
