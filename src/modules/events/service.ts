@@ -136,8 +136,10 @@ export function publishAppEvent(
     );
   }
 
-  return herald.events.transaction((tx, emit) => {
-    requireRoom(tx, input.roomId);
+  return herald.events.transaction((_tx, emit) => {
+    // herald.db, not the transaction handle: on SQLite it is the same
+    // connection, and the database handle has the lookup prepared.
+    requireRoom(herald.db, input.roomId);
     return emit({ type: input.type, roomId: input.roomId, data: input.data });
   });
 }
