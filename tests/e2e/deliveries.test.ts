@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { type HeraldProcess, type ReceivedRequest, startHerald, startReceiver, waitFor } from "./harness";
+import { webhookFixtures } from "./webhook-fixtures";
 
 let herald: HeraldProcess;
-let roomCount = 0;
 
 beforeAll(async () => {
   herald = await startHerald({
@@ -16,23 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => herald.stop());
 
-async function newRoom(): Promise<string> {
-  const id = `dlv-room-${++roomCount}`;
-  expect((await herald.api("POST", "/v1/rooms", { id })).status).toBe(201);
-  return id;
-}
-
-async function createHook(body: Record<string, unknown>) {
-  const created = await herald.api("POST", "/v1/webhooks", body);
-  expect(created.status).toBe(201);
-  return created.body as { id: string; secret: string } & Record<string, any>;
-}
-
-async function publish(roomId: string, type = "app.x", data: Record<string, unknown> = {}) {
-  const published = await herald.api("POST", "/v1/events", { type, roomId, data });
-  expect(published.status).toBe(201);
-  return published.body as { id: string; type: string; timestamp: string };
-}
+const { newRoom, createHook, publish } = webhookFixtures(() => herald, "dlv-room");
 
 const deliveriesOf = async (webhookId: string, query = "") =>
   (await herald.api("GET", `/v1/webhooks/${webhookId}/deliveries${query}`)).body.data as any[];

@@ -5,33 +5,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { type HeraldProcess, type ReceivedRequest, startHerald, startReceiver, waitFor } from "./harness";
+import { webhookFixtures } from "./webhook-fixtures";
 
 let herald: HeraldProcess;
-let roomCount = 0;
 
 beforeAll(async () => {
   herald = await startHerald({ env: { HERALD_RETRY_SCHEDULE: "100ms,200ms" } });
 });
 afterAll(() => herald.stop());
 
-/** A fresh room, so each test's webhooks see only its own events. */
-async function newRoom(): Promise<string> {
-  const id = `wh-room-${++roomCount}`;
-  expect((await herald.api("POST", "/v1/rooms", { id })).status).toBe(201);
-  return id;
-}
-
-async function createHook(body: Record<string, unknown>) {
-  const created = await herald.api("POST", "/v1/webhooks", body);
-  expect(created.status).toBe(201);
-  return created.body as { id: string; secret: string } & Record<string, any>;
-}
-
-async function publish(roomId: string, type = "app.x", data: Record<string, unknown> = {}) {
-  const published = await herald.api("POST", "/v1/events", { type, roomId, data });
-  expect(published.status).toBe(201);
-  return published.body as { id: string; type: string };
-}
+const { newRoom, createHook, publish } = webhookFixtures(() => herald, "wh-room");
 
 function verify(secret: string, request: ReceivedRequest) {
   return new Webhook(secret).verify(request.body, request.headers) as Record<string, any>;
