@@ -17,6 +17,7 @@
 
 import type { AllowList, Lookup } from "./address-guard";
 import { AddressError, parseIp, resolveTarget, systemLookup } from "./address-guard";
+import { headerProblem, urlProblem } from "./wire";
 
 export type AttemptError =
   | "timeout"
@@ -61,6 +62,17 @@ export async function send(options: SendOptions): Promise<AttemptResult> {
     durationMs: Math.round(performance.now() - started),
   });
 
+  const unsendable = requestProblem(options);
+  if (unsendable !== null) {
+    clearTimeout(timer);
+    // No error name in the spec's list says "Herald could not build this
+    // request", and connection_reset, which fetch's throw used to be read
+    // as, blames the receiver and is retried for days. blocked_address is
+    // the nearest: Herald refused to send before connecting, and waiting
+    // will not change that. The reason goes where the answer would be.
+    return result({ statusCode: 0, responseBody: unsendable, error: "blocked_address", retryAfter: null });
+  }
+
   try {
     const url = new URL(options.url);
     const target = await withAbort(
@@ -98,6 +110,24 @@ export async function send(options: SendOptions): Promise<AttemptResult> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Why the request cannot go out as stored, or null. The API refuses such
+ * webhooks already; this catches rows written before those checks, which
+ * would otherwise fail inside fetch ("Header has invalid value") or have
+ * their bytes changed on the way out.
+ */
+function requestProblem(options: SendOptions): string | null {
+  const fix = "Fix it with PATCH /v1/webhooks/:id.";
+  const url = urlProblem(options.url);
+  if (url !== null) return `Herald did not send this request: the webhook's url ${url} ${fix}`;
+  for (const [name, value] of Object.entries(options.headers)) {
+    const header = headerProblem(name, value);
+    if (header !== null) return `Herald did not send this request: in the webhook's headers, ${header} ${fix}`;
+  }
+
+  return null;
 }
 
 /**

@@ -5,6 +5,7 @@
 //   2xx                             | success
 //   410 Gone                        | failed; the webhook is disabled ("gone")
 //   blocked_address                 | failed: the target will not change by waiting
+//     (also a request Herald cannot build from the stored webhook; see wire.ts)
 //   anything else, schedule left    | pending, next attempt per the schedule
 //   anything else, schedule used up | failed
 //

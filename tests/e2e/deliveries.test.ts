@@ -3,6 +3,7 @@
 // unreachable receivers. Real server, real receivers on port 0.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Socket } from "bun";
 import { Webhook } from "standardwebhooks";
 import { type HeraldProcess, type ReceivedRequest, startHerald, startReceiver, waitFor } from "./harness";
 import { webhookFixtures } from "./webhook-fixtures";
@@ -29,6 +30,32 @@ async function settled(webhookId: string) {
     const [newest] = await deliveriesOf(webhookId);
     return newest && newest.status !== "pending" ? newest : null;
   }, { what: `a finished delivery of ${webhookId}` });
+}
+
+/**
+ * A bare TCP server on port 0 for receivers no HTTP server would be:
+ * `answer` gets the socket once the request's first bytes arrive.
+ */
+type RawSocket = Socket<{ answered?: boolean; close?: () => void }>;
+
+function rawServer(answer: (socket: RawSocket) => void) {
+  const server = Bun.listen<{ answered?: boolean; close?: () => void }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(socket) {
+        if (socket.data?.answered) return;
+        socket.data = { answered: true };
+        answer(socket);
+      },
+      close(socket) {
+        socket.data?.close?.();
+      },
+      error() {},
+    },
+  });
+
+  return { url: `http://127.0.0.1:${server.port}/`, [Symbol.dispose]: () => server.stop(true) };
 }
 
 const verify = (secret: string, request: ReceivedRequest) =>
@@ -138,19 +165,30 @@ describe("replay", () => {
     receiver.stop();
   });
 
-  test("a replay with a bad time range is a 422, and of a disabled webhook a 409", async () => {
+  test("a replay with a bad time range is a 422 naming the field, and of a disabled webhook a 409", async () => {
     const hook = await createHook({ url: "http://127.0.0.1:9/x", roomId: "nowhere" });
-    const bad = await herald.api("POST", `/v1/webhooks/${hook.id}/replay`, { since: "yesterday" });
-    expect(bad.status).toBe(422);
-    expect(bad.body.error.details[0].field).toBe("since");
-    const backwards = await herald.api("POST", `/v1/webhooks/${hook.id}/replay`, {
-      since: "2026-01-02T00:00:00Z",
-      until: "2026-01-01T00:00:00Z",
-    });
-    expect(backwards.status).toBe(422);
-    expect((await herald.api("POST", `/v1/webhooks/${hook.id}/replay`, {})).status).toBe(422);
+    const replay = (body: unknown) => herald.api("POST", `/v1/webhooks/${hook.id}/replay`, body);
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ["words", { since: "yesterday" }, "since"],
+      // Date.parse would roll this over into 3 March.
+      ["31 February", { since: "2026-02-31T00:00:00Z" }, "since"],
+      // Date.parse would read these in the server's own time zone.
+      ["a time with no zone", { since: "2026-01-01 00:00" }, "since"],
+      ["a date alone", { since: "2026-01-01" }, "since"],
+      ["hour 25 in until", { since: "2026-01-01T00:00:00Z", until: "2026-01-01T25:00:00Z" }, "until"],
+      ["until before since", { since: "2026-01-02T00:00:00Z", until: "2026-01-01T00:00:00Z" }, "until"],
+      ["until equal to since", { since: "2026-01-01T00:00:00Z", until: "2026-01-01T00:00:00Z" }, "until"],
+      // Offsets are honoured: 00:30 at +01:00 is 23:30 the day before.
+      ["until before since once its offset is read", { since: "2026-01-01T00:00:00Z", until: "2026-01-01T00:30:00+01:00" }, "until"],
+    ];
+    for (const [label, body, field] of cases) {
+      const answer = await replay(body);
+      expect(`${label}: ${answer.status} ${answer.body.error?.details?.[0]?.field}`).toBe(`${label}: 422 ${field}`);
+    }
+    expect((await replay({})).status).toBe(422);
+    expect((await replay({ since: "2026-01-01T01:00:00+01:00", until: "2026-01-01T00:00:00.001Z" })).status).toBe(200);
     await herald.api("PATCH", `/v1/webhooks/${hook.id}`, { enabled: false });
-    expect((await herald.api("POST", `/v1/webhooks/${hook.id}/replay`, { since: "2026-01-01T00:00:00Z" })).status).toBe(409);
+    expect((await replay({ since: "2026-01-01T00:00:00Z" })).status).toBe(409);
   });
 });
 
@@ -268,6 +306,82 @@ describe("difficult receivers", () => {
     expect(hugeAttempt).toMatchObject({ statusCode: 500, error: "http_status", responseBody: "y".repeat(4096) });
     endless.stop();
     huge.stop();
+  });
+
+  test("a connection closed inside the status line is connection_reset; one closed mid-body after a 200 is a success", async () => {
+    const roomId = await newRoom();
+    using cutStatus = rawServer((socket) => {
+      socket.write("HTTP/1.1 20");
+      socket.end();
+    });
+    using cutBody = rawServer((socket) => {
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabc");
+      socket.end();
+    });
+    const resetHook = await createHook({ url: cutStatus.url, roomId, events: ["app.reset"] });
+    const cutHook = await createHook({ url: cutBody.url, roomId, events: ["app.cut"] });
+    await publish(roomId, "app.reset");
+    await publish(roomId, "app.cut");
+    const [reset] = await deliveriesOf(resetHook.id);
+    const resetAttempt = await waitFor(async () => (await delivery(reset.id)).attempts[0]);
+    expect(resetAttempt).toMatchObject({ statusCode: 0, error: "connection_reset", responseBody: null });
+    expect(await settled(cutHook.id)).toMatchObject({ status: "success", lastStatusCode: 200, attemptCount: 1 });
+  });
+
+  test("a 200 whose body trickles on is a success once the timeout ends the read", async () => {
+    const roomId = await newRoom();
+    using trickle = rawServer((socket) => {
+      socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+      const timer = setInterval(() => socket.write("1\r\nx\r\n") || clearInterval(timer), 50);
+      socket.data.close = () => clearInterval(timer);
+    });
+    const hook = await createHook({ url: trickle.url, roomId });
+    await publish(roomId);
+    const done = await settled(hook.id);
+    expect(done).toMatchObject({ status: "success", attemptCount: 1, lastStatusCode: 200 });
+    const attempt = (await delivery(done.id)).attempts[0];
+    expect(attempt.responseBody).toMatch(/^x+$/);
+    expect(attempt.durationMs).toBeGreaterThanOrEqual(450);
+    expect(attempt.durationMs).toBeLessThan(1500);
+  });
+
+  test("megabytes of response headers fail the attempt and leave the server healthy", async () => {
+    const roomId = await newRoom();
+    const line = `X-Big: ${"b".repeat(8000)}\r\n`;
+    using flood = rawServer((socket) => {
+      socket.write("HTTP/1.1 200 OK\r\n");
+      for (let i = 0; i < 1000; i++) socket.write(line);
+      socket.write("Content-Length: 2\r\n\r\nok");
+    });
+    const hook = await createHook({ url: flood.url, roomId });
+    await publish(roomId);
+    const [listed] = await deliveriesOf(hook.id);
+    const attempt = await waitFor(async () => (await delivery(listed.id)).attempts[0]);
+    expect(attempt).toMatchObject({ statusCode: 0, error: "connection_reset" });
+    expect((await herald.api("GET", "/healthz")).status).toBe(200);
+  });
+
+  test("a Retry-After that is odd, past or huge never shortens the step, and is capped", async () => {
+    const roomId = await newRoom();
+    const values = ["-5", "0", "3.5", "1e3", " 3 ", "", "garbage", "Infinity", "-1e309", "99999999999999999999",
+      "1".repeat(400), "Thu, 01 Jan 1970 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT"];
+    const receivers = values.map((value) =>
+      startReceiver((_r, index) =>
+        index === 0 ? new Response("slow down", { status: 429, headers: { "retry-after": value } }) : new Response("ok"),
+      ),
+    );
+    for (const [i, receiver] of receivers.entries()) await createHook({ url: receiver.url, roomId, events: [`app.v${i}`] });
+    for (let i = 0; i < values.length; i++) await publish(roomId, `app.v${i}`);
+    await waitFor(() => receivers.every((r) => r.requests.length === 2), { what: "every second attempt" });
+    // The first step is 100 ms, 120 with the most jitter; the cap is twice
+    // the step, 200 ms. A second leaves room for a loaded machine while
+    // still telling a cap from the seconds or years asked for.
+    const gaps = receivers.map((r, i) => [values[i].slice(0, 30), r.requests[1].at - r.requests[0].at] as const);
+    for (const [value, gap] of gaps) {
+      expect(`${JSON.stringify(value)} waited at least the step: ${gap >= 95}`).toEndWith("true");
+      expect(`${JSON.stringify(value)} waited less than a second: ${gap < 1000}`).toEndWith("true");
+    }
+    for (const receiver of receivers) receiver.stop();
   });
 
   test("nothing listening is connection_refused, and is retried", async () => {

@@ -119,6 +119,33 @@ describe("managing webhooks", () => {
     receiver.stop();
     probe.stop();
   });
+
+  test("a webhook deleted while an attempt is in flight: the attempt is dropped, the delivery is gone, and no job fails", async () => {
+    const roomId = await newRoom();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const receiver = startReceiver(async () => {
+      await held;
+      return new Response("down", { status: 500 });
+    });
+    const hook = await createHook({ url: receiver.url, roomId });
+    await publish(roomId);
+    await waitFor(() => receiver.requests.length === 1);
+    const [delivery] = await deliveriesOf(hook.id);
+
+    expect((await herald.api("DELETE", `/v1/webhooks/${hook.id}`)).status).toBe(204);
+    release();
+    await waitFor(
+      () => herald.logs.some((l) => l.msg === "delivery attempt dropped: webhook deleted" && l.deliveryId === delivery.id),
+      { what: "the in-flight attempt to be dropped" },
+    );
+    const retry = await herald.api("POST", `/v1/deliveries/${delivery.id}/retry`);
+    expect(retry.status).toBe(404);
+    expect((await herald.api("GET", `/v1/deliveries/${delivery.id}`)).status).toBe(404);
+    expect(herald.logs.filter((l) => l.level === "error" && String(l.msg).includes("job"))).toEqual([]);
+    expect(receiver.requests).toHaveLength(1);
+    receiver.stop();
+  });
 });
 
 describe("sending", () => {
@@ -217,6 +244,13 @@ describe("sending", () => {
     // A disabled webhook gets no new deliveries.
     await publish(roomId);
     expect(await deliveriesOf(hook.id)).toHaveLength(1);
+
+    // Nothing can be sent to it by hand either, until it is enabled again.
+    const [failed] = await deliveriesOf(hook.id);
+    expect((await herald.api("POST", `/v1/deliveries/${failed.id}/retry`)).status).toBe(409);
+    expect((await herald.api("POST", `/v1/webhooks/${hook.id}/test`, {})).status).toBe(409);
+    const replay = await herald.api("POST", `/v1/webhooks/${hook.id}/replay`, { since: "2020-01-01T00:00:00Z" });
+    expect(replay.status).toBe(409);
 
     const enabled = await herald.api("PATCH", `/v1/webhooks/${hook.id}`, { enabled: true });
     expect(enabled.body).toMatchObject({ enabled: true, disabledReason: null });

@@ -46,7 +46,13 @@ export const AttemptSchema = t.Object({
   startedAt: t.String({ format: "date-time" }),
   durationMs: t.Integer(),
   statusCode: t.Integer({ description: "0 when no answer came." }),
-  responseBody: t.Union([t.String({ description: "The first 4 KiB of the answer." }), t.Null()]),
+  responseBody: t.Union([
+    t.String({
+      description:
+        "The first 4 KiB of the answer. When Herald refused to send (`blocked_address`) because the stored url or headers cannot be sent as they are, the reason.",
+    }),
+    t.Null(),
+  ]),
   error: t.Union([AttemptError, t.Null()]),
   trigger: t.Union([t.Literal("scheduled"), t.Literal("manual")]),
 });

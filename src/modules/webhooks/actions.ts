@@ -12,7 +12,7 @@ import { newId, nowIso } from "../../ids";
 import { log } from "../../log";
 import { type Delivery, toDelivery } from "../deliveries/model";
 import { queueDelivery } from "../deliveries/service";
-import { checkTime } from "./model";
+import { checkTime } from "./time";
 import { type WebhookRow, webhookRow } from "./service";
 
 /** The room a test event names when the webhook is not filtered to one. */

@@ -8,6 +8,7 @@ import { invalid } from "../../http/errors";
 import { listQuery } from "../../http/pagination";
 import { CALLER_ID_PATTERN } from "../../ids";
 import { secretProblem } from "../../delivery/sign";
+import { headerProblem, urlProblem } from "../../delivery/wire";
 
 export const URL_MAX = 2048;
 export const HEADERS_MAX = 20;
@@ -18,7 +19,8 @@ export const WebhookParams = t.Object({
 
 const Url = t.String({
   maxLength: URL_MAX,
-  description: "Absolute http or https URL, at most 2048 characters, with no credentials in it.",
+  description:
+    "Absolute http or https URL, at most 2048 characters, sent exactly as written: no credentials, whitespace, control characters or backslashes, a host written plainly, a port from 1 to 65535 and no #fragment.",
 });
 const Events = t.Array(t.String({ minLength: 1, maxLength: 128 }), {
   maxItems: 100,
@@ -29,7 +31,8 @@ const RoomId = t.Union([t.String({ pattern: CALLER_ID_PATTERN }), t.Null()], {
 });
 const Description = t.Union([t.String({ maxLength: 1024 }), t.Null()]);
 const Headers = t.Record(t.String({ maxLength: 256, pattern: "^[\\s\\S]*$" }), t.String({ maxLength: 4096 }), {
-  description: "Extra request headers, at most 20; webhook-*, content-type, content-length, host and user-agent are Herald's.",
+  description:
+    "Extra request headers, at most 20: names are RFC 9110 tokens, values printable ASCII (spaces and tabs only between characters). webhook-*, content-type, content-length, host and user-agent are Herald's.",
 });
 const Secret = t.String({
   maxLength: 200,
@@ -87,8 +90,13 @@ export const TestBody = t.Object({
 });
 
 export const ReplayBody = t.Object({
-  since: t.String({ maxLength: 64, description: "ISO 8601 time; events at or after it are sent again." }),
-  until: t.Optional(t.String({ maxLength: 64, description: "ISO 8601 time; events before it (default now)." })),
+  since: t.String({
+    maxLength: 64,
+    description: "Timestamp with its zone (RFC 3339), such as 2026-12-03T12:00:00Z; events at or after it are sent again.",
+  }),
+  until: t.Optional(
+    t.String({ maxLength: 64, description: "Timestamp with its zone (RFC 3339); events before it (default now)." }),
+  ),
   onlyFailed: t.Optional(t.Boolean({ description: "Only events whose last delivery to this webhook failed." })),
 });
 
@@ -127,19 +135,8 @@ export interface Webhook {
 }
 
 export function checkUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalid("url", "must be an absolute http or https URL, such as https://example.com/hooks.");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalid("url", `must use http or https, not ${url.protocol.replace(":", "")}.`);
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw invalid("url", "must not carry credentials; send them in `headers` instead.");
-  }
-  if (url.hostname === "") throw invalid("url", "must name a host.");
+  const problem = urlProblem(text);
+  if (problem) throw invalid("url", problem);
 
   return text;
 }
@@ -157,8 +154,6 @@ export function checkEvents(types: readonly string[]): string[] {
   return [...new Set(types)];
 }
 
-/** RFC 9110 token characters: what a header name may be made of. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED = new Set([
   "content-type",
   "content-length",
@@ -181,12 +176,12 @@ export function checkHeaders(headers: Record<string, string>): Record<string, st
   }
   const seen = new Set<string>();
   for (const [name, value] of entries) {
+    const problem = headerProblem(name, value);
+    if (problem) throw invalid("headers", problem);
     const lower = name.toLowerCase();
-    if (!TOKEN.test(name)) throw invalid("headers", `"${name}" is not a valid header name.`);
     if (lower.startsWith("webhook-") || RESERVED.has(lower) || lower.startsWith("proxy-")) {
       throw invalid("headers", `"${name}" is set by Herald and cannot be overridden.`);
     }
-    if (/[\r\n\0]/.test(value)) throw invalid("headers", `the value of "${name}" must not contain line breaks.`);
     if (seen.has(lower)) throw invalid("headers", `"${name}" is given twice.`);
     seen.add(lower);
   }
@@ -199,14 +194,4 @@ export function checkSecret(secret: string): string {
   if (problem) throw invalid("secret", problem);
 
   return secret;
-}
-
-/** An ISO 8601 time from the caller, normalised to the log's own format. */
-export function checkTime(field: string, text: string): string {
-  const at = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at)) {
-    throw invalid(field, "must be an ISO 8601 time, such as 2026-12-03T12:00:00Z.");
-  }
-
-  return new Date(at).toISOString();
 }
