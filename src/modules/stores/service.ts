@@ -50,7 +50,8 @@ export function readStore(db: DbOrTx, roomId: string, store: string): Record<str
     .where(and(eq(storeEntries.roomId, roomId), eq(storeEntries.store, store)))
     .orderBy(asc(storeEntries.key))
     .all();
-  const data: Record<string, unknown> = {};
+  // No prototype: a key named __proto__ is an ordinary key, not the object's prototype.
+  const data: Record<string, unknown> = Object.create(null);
   for (const row of rows) data[row.key] = JSON.parse(row.value);
 
   return data;

@@ -1,6 +1,6 @@
 // The shapes of workflows on the wire, and the checks TypeBox cannot say
-// well: known event types, allowed hosts (a name or an IP literal, no
-// scheme or port), secret names and secret sizes in bytes.
+// well: known event types, secret names and secret sizes in bytes. Allowed
+// hosts are checked in hosts.ts.
 
 import { t } from "elysia";
 import { isKnownType } from "../../events/catalog";
@@ -33,13 +33,14 @@ const RoomId = t.Union([t.String({ pattern: CALLER_ID_PATTERN }), t.Null()], {
 const TimeoutMs = t.Integer({ minimum: 100, maximum: 60_000, description: "Wall time of one execution, awaits included: 100 to 60000 ms (default 10000)." });
 const AllowedHosts = t.Array(t.String({ minLength: 1, maxLength: 253 }), {
   maxItems: 100,
-  description: "Host names or IP literals `fetch` may call, no scheme or port; any port of a listed host is allowed.",
+  description:
+    "Host names (RFC 1123) or IP literals `fetch` may call: no scheme, port, path or wildcard (`*.example.com` is refused; list each host). Any port of a listed host is allowed. Kept lower-cased, IPv6 without brackets.",
 });
 // Secret names are checked by checkSecrets, not by the record's key pattern:
 // a key the pattern missed would be cleaned away without a word.
 const Secrets = JsonRecord(t.String({ maxLength: SECRET_LIMIT_BYTES }), {
   maxProperties: 100,
-  description: "NAME (a letter or _, then letters, digits or _; at most 128) → value (each at most 4 KiB), given to the handler as `env`. Never shown again: reads list the names.",
+  description: "NAME (a letter or _, then letters, digits or _; at most 128; not `__proto__`, `constructor` or `prototype`) → value (each at most 4 KiB), given to the handler as `env`. Never shown again: reads list the names.",
 });
 const Permissions = t.Array(t.Union(PERMISSIONS.map((p) => t.Literal(p))), {
   maxItems: 10,
@@ -128,41 +129,20 @@ export function checkEvents(events: readonly string[] | undefined): string[] {
 }
 
 /**
- * A host as the allow-list keeps it: a name (lower case, no trailing dot)
- * or an IP literal (v6 without brackets). Anything with a scheme, port,
- * path or credentials is refused.
+ * Names an object treats specially. `__proto__` in particular cannot be an
+ * ordinary key of the `env` object workflow code reads, so it is refused
+ * rather than stored and lost; the other two would shadow what every
+ * object has.
  */
-export function checkHosts(hosts: readonly string[] | undefined): string[] {
-  const out: string[] = [];
-  for (const raw of hosts ?? []) {
-    const text = raw.trim();
-    const v6 = text.includes(":") && !/[/@]/.test(text) ? `[${text.replace(/^\[|\]$/g, "")}]` : text;
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(`http://${v6}/`);
-    } catch {}
-    const ok =
-      parsed !== null &&
-      parsed.port === "" &&
-      parsed.username === "" &&
-      parsed.password === "" &&
-      parsed.pathname === "/" &&
-      parsed.search === "" &&
-      parsed.hash === "" &&
-      !/[/?#@]/.test(text);
-    if (!ok || !parsed) {
-      throw invalid("allowedHosts", `"${raw}" is not a host name or IP literal; give it without scheme, port or path (e.g. "api.example.com").`);
-    }
-    out.push(parsed.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, ""));
-  }
-
-  return [...new Set(out)];
-}
+const RESERVED_SECRET_NAMES = new Set(["__proto__", "constructor", "prototype"]);
 
 export function checkSecrets(secrets: Record<string, string | null> | undefined): void {
   for (const [name, value] of Object.entries(secrets ?? {})) {
     if (!SECRET_NAME.test(name)) {
       throw invalid("secrets", `"${name}" is not a secret name: a letter or _, then letters, digits or _, at most 128 in all.`);
+    }
+    if (RESERVED_SECRET_NAMES.has(name)) {
+      throw invalid("secrets", `"${name}" is reserved: objects give that name a meaning of their own; choose another name.`);
     }
     if (value !== null && Buffer.byteLength(value) > SECRET_LIMIT_BYTES) {
       throw invalid(`secrets.${name}`, `must be at most ${SECRET_LIMIT_BYTES} bytes.`);

@@ -12,7 +12,8 @@ import { after, decodeCursor, newestFirst, type Page, toPage } from "../../http/
 import { newId, nowIso } from "../../ids";
 import { cancel } from "../../jobs/queue";
 import { CompileError, compile, encodeCompiled } from "../../sandbox/compile";
-import { checkEvents, checkHosts, checkSecrets, SOURCE_LIMIT_BYTES } from "./model";
+import { checkHosts } from "./hosts";
+import { checkEvents, checkSecrets, SOURCE_LIMIT_BYTES } from "./model";
 
 export type WorkflowRow = typeof workflows.$inferSelect;
 
@@ -98,7 +99,8 @@ function sealSecrets(
   changes: Record<string, string | null>,
 ): Record<string, string> {
   const box = secretBox(herald.config.secretKey);
-  const next = { ...stored };
+  // No prototype: every name is an ordinary key, whatever it is.
+  const next: Record<string, string> = Object.assign(Object.create(null), stored);
   for (const [name, value] of Object.entries(changes)) {
     if (value === null) delete next[name];
     else next[name] = box.seal(value, `${workflowId}:${name}`);
@@ -110,7 +112,7 @@ function sealSecrets(
 /** The secrets in the clear, for the execution's `env` only. */
 export function openSecrets(herald: Herald, row: WorkflowRow): Record<string, string> {
   const box = secretBox(herald.config.secretKey);
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = Object.create(null);
   for (const [name, sealed] of Object.entries(JSON.parse(row.secrets) as Record<string, string>)) {
     env[name] = box.open(sealed, `${row.id}:${name}`);
   }
