@@ -44,7 +44,9 @@ function formatValue(value: unknown): string {
 }
 
 function makeConsole(run: RunContext) {
-  const line = (level: LogLevel) => (...args: unknown[]) => run.log(level, formatLog(args));
+  const line = (level: LogLevel) => (...args: unknown[]) => {
+    if (run.logging) run.log(level, formatLog(args));
+  };
 
   return {
     log: line("log"),

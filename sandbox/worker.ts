@@ -9,25 +9,57 @@
 // (src/sandbox/compile.ts); it is wrapped in a function that receives
 // `module`, evaluated under the source URL "workflow" so that stack frames
 // can be told apart from the worker's own, and its default export called
-// with a frozen copy of the event and the bindings.
+// with a frozen copy of the event and the bindings. Stacks, read by
+// workflow code or reported to the host, show the workflow's own frames
+// only (sandbox/stacks.ts).
+//
+// An error nothing catches (thrown by a timer callback, or a promise
+// rejected with no handler) fails the execution it happened in, as it
+// would end a Node or Bun process; the worker itself survives. SES's own
+// trapping would end the worker instead, so it is off, and the process
+// listeners are added before lockdown() (Node's event machinery cannot
+// load once the intrinsics are frozen).
 //
 // The host owns every limit that needs a clock: a worker stuck in
 // `while (true) {}` never answers, and the host terminates it.
 
 import "ses";
-import { RESULT_LIMIT_BYTES, SOURCE_URL } from "../src/sandbox/protocol";
-import type { GuestMessage, HostMessage, RawFrame, RunOutcome } from "../src/sandbox/protocol";
+import {
+  cutText,
+  ERROR_MESSAGE_LIMIT,
+  ERROR_NAME_LIMIT,
+  RESULT_LIMIT_BYTES,
+  SCRIPT_PREFIX,
+  SOURCE_URL,
+} from "../src/sandbox/protocol";
+import type { GuestMessage, HostMessage, RunOutcome, SourceFrame } from "../src/sandbox/protocol";
 import { makeBindings } from "./bindings";
 import { makeGlobals } from "./globals";
 import { RunContext } from "./run-context";
+import { installStackFormat, parseFrames, useMappings } from "./stacks";
 import { SandboxRequest, SandboxResponse } from "./web-fetch";
 import { SandboxHeaders } from "./web-headers";
 import { SandboxURL, SandboxURLSearchParams } from "./web-url";
 
-// errorTaming "unsafe" keeps `error.stack`, which the host maps back to the
-// workflow's own lines; with "safe" it reads as "" on Bun. reporting
-// "none" keeps SES's notes about removed intrinsics out of Herald's log.
-lockdown({ errorTaming: "unsafe", consoleTaming: "unsafe", overrideTaming: "moderate", reporting: "none" } as never);
+/** The execution running now, if any. */
+let current: RunContext | null = null;
+// Before lockdown(): see the header.
+process.on("uncaughtException", (error) => current?.fail(error));
+process.on("unhandledRejection", (reason) => current?.fail(reason));
+
+// errorTaming "unsafe" keeps `error.stack` (in the format of
+// sandbox/stacks.ts); with "safe" it reads as "" on Bun. reporting "none"
+// keeps SES's notes about removed intrinsics out of Herald's log. The two
+// trapping options are "none": the listeners above decide.
+lockdown({
+  errorTaming: "unsafe",
+  consoleTaming: "unsafe",
+  overrideTaming: "moderate",
+  reporting: "none",
+  errorTrapping: "none",
+  unhandledRejectionTrapping: "none",
+} as never);
+installStackFormat();
 
 const web = harden({
   URL: SandboxURL,
@@ -38,7 +70,6 @@ const web = harden({
 });
 
 const post = (message: GuestMessage) => postMessage(message);
-let current: RunContext | null = null;
 
 globalThis.addEventListener("message", (event: MessageEvent<HostMessage>) => {
   const message = event.data;
@@ -52,15 +83,14 @@ globalThis.addEventListener("message", (event: MessageEvent<HostMessage>) => {
 async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void> {
   const context = new RunContext(message.runId, post);
   current = context;
+  useMappings(message.mappings);
   let outcome: RunOutcome;
   try {
     const globals = makeGlobals(context, web);
     const compartment = new Compartment({ globals: harden(globals), __options__: true } as never);
     harden(compartment.globalThis);
-    // The wrapper shares the script's first line, which holds only Bun's
-    // CommonJS helpers, so the workflow's own lines keep their numbers.
     const factory = compartment.evaluate(
-      `(function (module, exports) {${message.script}\n})\n//# sourceURL=${SOURCE_URL}\n`,
+      `${SCRIPT_PREFIX}${message.script}\n})\n//# sourceURL=${SOURCE_URL}\n`,
     ) as (module: { exports: Record<string, unknown> }, exports: Record<string, unknown>) => void;
     const module = { exports: {} as Record<string, unknown> };
     factory(module, module.exports);
@@ -69,7 +99,8 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
       throw new TypeError("The workflow's default export is not a function; export the handler with `export default`.");
     }
     const bindings = harden(makeBindings(context, message.env, message.permissions));
-    const value = await handler(harden(message.event), bindings);
+    // An uncaught error elsewhere in the execution ends it as soon as it happens.
+    const value = await Promise.race([handler(harden(message.event), bindings), context.failed]);
     outcome = { ok: true, result: serialise(value) };
   } catch (error) {
     outcome = { ok: false, error: describe(error) };
@@ -88,7 +119,8 @@ function serialise(value: unknown): string | null {
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new TypeError(`The handler's return value is not JSON-serialisable: ${(error as Error).message}`);
+    const why = error instanceof Error ? safeString(error.message) : `it threw ${safeString(error)}`;
+    throw new TypeError(`The handler's return value is not JSON-serialisable: ${why}`);
   }
   if (text === undefined) return null;
   const size = new TextEncoder().encode(text).byteLength;
@@ -99,25 +131,22 @@ function serialise(value: unknown): string | null {
   return text;
 }
 
-const FRAME = new RegExp(`^\\s*at\\s+(?:(.*?)\\s+\\()?${SOURCE_URL}:(\\d+):(\\d+)\\)?\\s*$`);
-const JSC_FRAME = new RegExp(`^\\s*(.*?)@${SOURCE_URL}:(\\d+):(\\d+)\\s*$`);
-
 /**
- * Name, message and the frames inside the workflow's script. Reading a
- * thrown value can run workflow code (getters); whatever that does, this
- * returns a plain description.
+ * Name, message and the frames inside the workflow, each cut to its limit.
+ * Reading a thrown value can run workflow code (getters); whatever that
+ * does, this returns a plain description.
  */
-function describe(error: unknown): { name: string; message: string; frames: RawFrame[] } {
+function describe(error: unknown): { name: string; message: string; frames: SourceFrame[] } {
   try {
-    if (!(error instanceof Error)) return { name: "Error", message: `Uncaught ${safeString(error)}`, frames: [] };
-    const frames: RawFrame[] = [];
-    for (const line of String(error.stack ?? "").split("\n")) {
-      const match = FRAME.exec(line) ?? JSC_FRAME.exec(line);
-      if (!match) continue;
-      const fn = match[1] && match[1] !== "<anonymous>" ? match[1] : null;
-      frames.push({ fn, line: Number(match[2]), column: Number(match[3]) });
+    if (!(error instanceof Error)) {
+      return { name: "Error", message: cutText(`Uncaught ${safeString(error)}`, ERROR_MESSAGE_LIMIT), frames: [] };
     }
-    return { name: safeString(error.name), message: safeString(error.message), frames };
+    const stack = error.stack;
+    return {
+      name: cutText(safeString(error.name), ERROR_NAME_LIMIT),
+      message: cutText(safeString(error.message), ERROR_MESSAGE_LIMIT),
+      frames: typeof stack === "string" ? parseFrames(stack) : [],
+    };
   } catch {
     return { name: "Error", message: "The workflow threw a value that could not be read.", frames: [] };
   }

@@ -9,9 +9,12 @@
 //   `idle` from a fresh macrotask. A workflow that returned but left an
 //   endless microtask chain never gets there; after IDLE_GRACE_MS its
 //   worker is terminated and replaced, and no other execution pays.
-// - Console output: kept up to LOG_LIMIT_BYTES, then one `…truncated`.
-// - A worker that dies (an uncaught error, the engine giving up) fails its
-//   run and is replaced.
+// - Console output: lines kept while their JSON fits LOG_LIMIT_BYTES (the
+//   guest counts the same way and stops sending), then one `…truncated`.
+//   The guest is not trusted to have counted: every line is counted here.
+// - A worker that dies (the engine giving up) fails its run and is
+//   replaced. What it died of stays in the server log: the message can
+//   hold the compiled script and Herald's own paths.
 //
 // Memory is NOT limited here: Bun ignores a Worker's resourceLimits, so a
 // memory bomb grows the whole process. Bounding it needs each guest in a
@@ -21,12 +24,15 @@
 import { log } from "../log";
 import {
   type CallMethod,
+  cutText,
   type GuestMessage,
   type HostMessage,
   LOG_LIMIT_BYTES,
   type LogLevel,
+  logLineCost,
   type RunOutcome,
   type RunRequest,
+  TRUNCATED,
 } from "./protocol";
 
 export interface LogLine {
@@ -56,8 +62,7 @@ export class SandboxStopped extends Error {
 
 const IDLE_GRACE_MS = 1000;
 const RESPAWN_DELAY_MS = 1000;
-const TRUNCATED = "…truncated";
-const encoder = new TextEncoder();
+const LEVELS = new Set<string>(["log", "info", "warn", "error", "debug"]);
 
 interface Active {
   runId: number;
@@ -229,20 +234,21 @@ export class SandboxPool {
 
   private keepLog(active: Active, level: LogLevel, message: string, at: string): void {
     if (active.truncated) return;
-    const text = String(message);
-    const bytes = encoder.encode(text).byteLength;
-    if (active.logBytes + bytes <= LOG_LIMIT_BYTES) {
-      active.logBytes += bytes;
-      active.logs.push({ level, message: text, at });
+    const line: LogLine = {
+      level: LEVELS.has(level) ? level : "log",
+      message: String(message),
+      at: String(at).slice(0, 32),
+    };
+    const cost = logLineCost(line);
+    if (active.logBytes + cost <= LOG_LIMIT_BYTES) {
+      active.logBytes += cost;
+      active.logs.push(line);
       return;
     }
-    // Keep what fits of this line, then mark the cut once.
-    const room = LOG_LIMIT_BYTES - active.logBytes;
-    if (room > 0) {
-      const kept = new TextDecoder().decode(encoder.encode(text).slice(0, room)).replace(/\uFFFD$/, "");
-      active.logs.push({ level, message: kept, at });
-    }
-    active.logs.push({ level: "warn", message: TRUNCATED, at });
+    // Keep what fits of this line, then mark the cut once; nothing after it.
+    const kept = fitMessage(line, LOG_LIMIT_BYTES - active.logBytes);
+    if (kept !== null) active.logs.push({ ...line, message: kept });
+    active.logs.push({ level: "warn", message: TRUNCATED, at: line.at });
     active.logBytes = LOG_LIMIT_BYTES;
     active.truncated = true;
   }
@@ -258,12 +264,16 @@ export class SandboxPool {
     if (slot.state === "dead") return;
     const active = slot.active;
     const wasStarting = slot.state === "starting";
-    log.warn("sandbox worker stopped", { reason, wasStarting });
+    log.warn("sandbox worker stopped", { reason: cutText(reason, 300), wasStarting });
     if (active) {
       slot.active = null;
       active.finish({
         status: "failed",
-        error: { name: "Error", message: `The sandbox stopped during the execution: ${reason}.`, frames: [] },
+        error: {
+          name: "Error",
+          message: "The sandbox stopped during the execution; the server log says why. Run it again to retry.",
+          frames: [],
+        },
         logs: active.logs,
       });
     }
@@ -284,4 +294,24 @@ export class SandboxPool {
     this.slots.delete(slot);
     slot.worker.terminate();
   }
+}
+
+/**
+ * The longest start of the line's message whose line still costs at most
+ * `room`, or null when not even an empty message fits. Binary search:
+ * escapes make the cost of a prefix uneven, never smaller for a longer one.
+ */
+function fitMessage(line: LogLine, room: number): string | null {
+  if (logLineCost({ ...line, message: "" }) > room) return null;
+  let low = 0;
+  let high = Math.min(line.message.length, room);
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (logLineCost({ ...line, message: line.message.slice(0, middle) }) <= room) low = middle;
+    else high = middle - 1;
+  }
+  // Never end on half of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(line.message[low - 1] ?? "") ? low - 1 : low;
+
+  return line.message.slice(0, end);
 }

@@ -1,11 +1,17 @@
-// Builds an execution's `error` from what the guest reported: the frames
-// inside the workflow's script, mapped back to the source as written and
-// written `workflow:<line>:<column>`. Frames in Bun's module helpers, SES
-// or the worker itself are dropped: the stack shows the workflow only.
-// Pure; no side effects on import.
+// Builds an execution's `error` from what the guest reported: name,
+// message and the frames inside the workflow, which the guest already
+// names by the source as written (sandbox/stacks.ts), each written
+// `workflow:<line>:<column>`. The guest is not trusted to have kept to the
+// limits, so every field is cut here again. Pure; no side effects on import.
 
-import { decodeMappings, originalPosition, type Segment } from "./source-map";
-import { type RawFrame, SOURCE_URL } from "./protocol";
+import {
+  cutText,
+  ERROR_FRAME_LIMIT,
+  ERROR_MESSAGE_LIMIT,
+  ERROR_NAME_LIMIT,
+  SOURCE_URL,
+  type SourceFrame,
+} from "./protocol";
 
 export interface ExecutionError {
   name: string;
@@ -13,39 +19,26 @@ export interface ExecutionError {
   stack: string;
 }
 
-const decoded = new Map<string, Segment[][]>();
+const FUNCTION_NAME_LIMIT = 200;
+const isPosition = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
 
-/** Decoded maps are reused: one workflow version runs many times. */
-function linesOf(mappings: string): Segment[][] {
-  let lines = decoded.get(mappings);
-  if (!lines) {
-    lines = decodeMappings(mappings);
-    if (decoded.size >= 256) decoded.delete(decoded.keys().next().value as string);
-    decoded.set(mappings, lines);
-  }
-
-  return lines;
-}
-
-export function mapFrames(frames: readonly RawFrame[], mappings: string): string[] {
-  const lines = linesOf(mappings);
+export function formatFrames(frames: readonly SourceFrame[]): string[] {
   const out: string[] = [];
-  for (const frame of frames) {
-    const at = originalPosition(lines, frame.line, frame.column);
-    if (!at) continue;
-    const where = `${SOURCE_URL}:${at.line}:${at.column}`;
-    out.push(frame.fn ? `    at ${frame.fn} (${where})` : `    at ${where}`);
+  for (const frame of frames.slice(0, ERROR_FRAME_LIMIT)) {
+    if (!isPosition(frame.line) || !isPosition(frame.column)) continue;
+    const where = `${SOURCE_URL}:${frame.line}:${frame.column}`;
+    const fn = typeof frame.fn === "string" ? frame.fn.slice(0, FUNCTION_NAME_LIMIT) : "";
+    out.push(fn ? `    at ${fn} (${where})` : `    at ${where}`);
   }
 
   return out;
 }
 
-export function executionError(
-  error: { name: string; message: string; frames: readonly RawFrame[] },
-  mappings: string,
-): ExecutionError {
-  const head = error.message ? `${error.name}: ${error.message}` : error.name;
-  const frames = mapFrames(error.frames, mappings);
+export function executionError(error: { name: string; message: string; frames: readonly SourceFrame[] }): ExecutionError {
+  const name = cutText(String(error.name), ERROR_NAME_LIMIT);
+  const message = cutText(String(error.message), ERROR_MESSAGE_LIMIT);
+  const head = message ? `${name}: ${message}` : name;
+  const frames = Array.isArray(error.frames) ? formatFrames(error.frames) : [];
 
-  return { name: error.name, message: error.message, stack: [head, ...frames].join("\n") };
+  return { name, message, stack: [head, ...frames].join("\n") };
 }

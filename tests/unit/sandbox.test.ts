@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { compile, CompileError } from "../../src/sandbox/compile";
 import { SandboxPool, type RunReport } from "../../src/sandbox/pool";
 import { executionError } from "../../src/sandbox/stack";
-import type { CallMethod } from "../../src/sandbox/protocol";
+import { type CallMethod, logLineCost } from "../../src/sandbox/protocol";
 
 const pool = new SandboxPool(2);
 afterAll(() => pool.stop());
@@ -18,10 +18,10 @@ async function run(
 ): Promise<RunReport & { stack?: string }> {
   const compiled = await compile(source);
   const report = await pool.run(
-    { script: compiled.script, event, env: { TOKEN: "s3cret" }, permissions },
+    { script: compiled.script, mappings: compiled.mappings, event, env: { TOKEN: "s3cret" }, permissions },
     { timeoutMs, serve },
   );
-  if (report.status === "failed") return { ...report, stack: executionError(report.error, compiled.mappings).stack };
+  if (report.status === "failed") return { ...report, stack: executionError(report.error).stack };
 
   return report;
 }
@@ -74,12 +74,15 @@ describe("running", () => {
     ]);
   });
 
-  test("console output past 64 KiB is cut and marked", async () => {
+  test("console output past 64 KiB of log JSON is cut to fit and marked once", async () => {
     const report = await run('export default () => { for (let i = 0; i < 2000; i++) console.log("x".repeat(100)); };');
     const last = report.logs[report.logs.length - 1];
     expect(last.message).toBe("…truncated");
-    const kept = report.logs.slice(0, -1).reduce((n, line) => n + line.message.length, 0);
-    expect(kept).toBe(64 * 1024);
+    expect(report.logs.filter((line) => line.message === "…truncated")).toHaveLength(1);
+    const kept = report.logs.slice(0, -1).reduce((n, line) => n + logLineCost(line), 0);
+    // The line that passed the cap was cut to fit, or left out when not even its frame fit.
+    expect(kept).toBeLessThanOrEqual(64 * 1024);
+    expect(kept).toBeGreaterThan(64 * 1024 - logLineCost({ ...last, message: "" }));
   });
 
   test("process, Bun, require, SharedArrayBuffer, Atomics and WebAssembly are absent", async () => {
@@ -154,7 +157,7 @@ describe("running", () => {
     try {
       const once = async (source: string) => {
         const compiled = await compile(source);
-        return single.run({ script: compiled.script, event, env: {}, permissions: [] }, { timeoutMs: 3000, serve: async () => null });
+        return single.run({ script: compiled.script, mappings: compiled.mappings, event, env: {}, permissions: [] }, { timeoutMs: 3000, serve: async () => null });
       };
       const left = await once("export default () => { (function spin() { Promise.resolve().then(spin); })(); return 'returned'; };");
       expect(left).toMatchObject({ status: "success", result: '"returned"' });

@@ -89,7 +89,7 @@ export async function runExecution(herald: Herald, executionId: string): Promise
   let report;
   try {
     report = await sandboxOf(herald).run(
-      { script: compiled.script, event, env, permissions },
+      { script: compiled.script, mappings: compiled.mappings, event, env, permissions },
       { timeoutMs: flow.timeoutMs, serve: server.serve },
     );
   } finally {
@@ -97,7 +97,7 @@ export async function runExecution(herald: Herald, executionId: string): Promise
   }
 
   let error: ExecutionError | null = null;
-  if (report.status === "failed") error = executionError(report.error, compiled.mappings);
+  if (report.status === "failed") error = executionError(report.error);
   if (report.status === "timeout") {
     const message = `The execution ran past its limit of ${report.timeoutMs} ms and was stopped.`;
     error = { name: "TimeoutError", message, stack: `TimeoutError: ${message}` };
