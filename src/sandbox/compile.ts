@@ -14,10 +14,14 @@
 //      export.
 //   2. Bun.build, from memory, emits the module as a CommonJS body
 //      (`module.exports.default` is the handler) plus a source map.
+//   3. What the guest would refuse to run (SES's textual rejections,
+//      `require`, strict-mode early errors) is refused with its place in
+//      the source (src/sandbox/compile-checks.ts).
 // The compiled form keeps the script and the map's `mappings`, which
 // src/sandbox/stack.ts uses to name error frames by the lines and
 // columns of the source as written (`workflow:<line>:<column>`).
 
+import { findRefusal, lineColumn, REQUIRE_MARK } from "./compile-checks";
 import { SOURCE_URL } from "./protocol";
 
 export interface Compiled {
@@ -73,10 +77,12 @@ export async function compile(source: string): Promise<Compiled> {
   }
   if (scanned.imports.length > 0) {
     const names = scanned.imports.map((entry) => `"${entry.path}"`).join(", ");
+    const at = specifierPosition(source, scanned.imports[0].path);
+    const where = at ? ` at line ${at.line}, column ${at.column}` : "";
     throw new CompileError(
-      `Workflows cannot import modules or call require() or import() (found ${names}); use the bindings and globals instead.`,
-      null,
-      null,
+      `Workflows cannot import modules or call require() or import() (found ${names}${where}); use the bindings and globals instead.`,
+      at?.line ?? null,
+      at?.column ?? null,
     );
   }
   if (!scanned.exports.includes("default")) {
@@ -97,7 +103,8 @@ export async function compile(source: string): Promise<Compiled> {
     throw: false,
     // The bundler treats these names as CommonJS's and would fold
     // `typeof require` into "function"; a workflow has none of them.
-    define: { require: "undefined", module: "undefined", exports: "undefined", __dirname: "undefined", __filename: "undefined" },
+    // `require` becomes a mark that compile-checks.ts refuses, in place.
+    define: { require: REQUIRE_MARK, module: "undefined", exports: "undefined", __dirname: "undefined", __filename: "undefined" },
   });
   if (!build.success) refuse(build.logs.find((entry) => entry.level === "error") ?? build.logs[0]);
   const script = build.outputs.find((output) => output.kind === "entry-point");
@@ -105,42 +112,20 @@ export async function compile(source: string): Promise<Compiled> {
   if (!script || !map) throw new CompileError("The source could not be compiled.", null, null);
 
   const text = await script.text();
-  refuseWhatSesRejects(source, text);
+  const mappings = (JSON.parse(await map.text()) as { mappings: string }).mappings;
+  const refusal = findRefusal(source, text, mappings);
+  if (refusal) throw new CompileError(refusal.message, refusal.line, refusal.column);
 
-  return {
-    script: text,
-    mappings: (JSON.parse(await map.text()) as { mappings: string }).mappings,
-  };
+  return { script: text, mappings };
 }
 
-// SES refuses, by pattern and wherever they appear (strings included),
-// code that looks like a dynamic import or an HTML comment (SES errors
-// SES_IMPORT_REJECTED and SES_HTML_COMMENT_REJECTED). Caught here, such a
-// source is a 422 at save time instead of a failed execution later.
-const SES_REJECTED: Array<[RegExp, string]> = [
-  [/(^|[^.]|\.\.\.)\bimport(\s*(?:\(|\/[/*]))/, "something that reads as import(…)"],
-  [/\bimport\s*\.\s*meta\b/, "import.meta"],
-  [/(?:<!--|-->)/, "an HTML comment marker (<!-- or -->)"],
-];
+/** Where an import's specifier is first written, quoted, in the source. */
+function specifierPosition(source: string, path: string): { line: number; column: number } | null {
+  const found = ['"', "'", "`"]
+    .map((quote) => source.indexOf(`${quote}${path}${quote}`))
+    .filter((index) => index >= 0);
 
-function refuseWhatSesRejects(source: string, script: string): void {
-  for (const [pattern, what] of SES_REJECTED) {
-    if (!pattern.test(script)) continue;
-    const at = pattern.exec(source);
-    let line: number | null = null;
-    let column: number | null = null;
-    if (at) {
-      const before = source.slice(0, at.index + (at[1]?.length ?? 0));
-      line = before.split("\n").length;
-      column = before.length - before.lastIndexOf("\n");
-    }
-    const where = line !== null ? ` at line ${line}, column ${column}` : "";
-    throw new CompileError(
-      `The source contains ${what}${where}, which the sandbox refuses even inside a string; build the text another way (e.g. "imp" + "ort(").`,
-      line,
-      column,
-    );
-  }
+  return found.length > 0 ? lineColumn(source, Math.min(...found)) : null;
 }
 
 /** The stored form: one JSON text in the `compiled` column. */
