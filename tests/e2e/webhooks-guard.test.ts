@@ -83,11 +83,12 @@ test("host spellings a URL parser would rewrite or refuse are a 422, so the guar
   }
 });
 
-test("a workflow's fetch is refused every loopback spelling too, even with the hosts in allowedHosts", async () => {
+test("a workflow's fetch is refused every loopback spelling too, even to hosts in its allowedHosts", async () => {
   const urls = targets.map(([, url]) => url());
   const made = await herald.api("POST", "/v1/workflows", {
     name: "guarded-fetch",
-    allowedHosts: ["localhost", "127.0.0.1", "0", "::1", "::ffff:127.0.0.1", "2130706433", "0x7f000001"],
+    // Hosts the allow-list takes; the other spellings fail its check or the guard's.
+    allowedHosts: ["localhost", "127.0.0.1"],
     source: `export default async function () {
       const outcomes = [];
       for (const url of ${JSON.stringify(urls)}) {
