@@ -60,7 +60,7 @@ export function checkHost(raw: string, field: string): string {
     return address;
   }
   if (IPV4.test(raw)) return raw;
-  if (/^[\d.]+$/.test(raw)) {
+  if (/^\d+(?:\.\d*)*$/.test(raw)) {
     throw refuse('is not an IPv4 address: four numbers from 0 to 255 joined by dots, without leading zeros (e.g. "203.0.113.7").');
   }
   if (/[^\x00-\x7f]/.test(raw)) {
