@@ -204,6 +204,9 @@ const BLOCKED: Array<[Cidr, string]> = [
   [cidr("::/128"), "unspecified"],
   [cidr("::1/128"), "loopback"],
   [cidr("::/96"), "IPv4-compatible"],
+  // IPv4-translated (RFC 2765, ::ffff:0:a.b.c.d): never routed on the public
+  // internet, and some stacks deliver it to the embedded IPv4 address.
+  [cidr("::ffff:0:0:0/96"), "IPv4-translated"],
   [cidr("100::/64"), "discard-only"],
   [cidr("2001:db8::/32"), "documentation"],
   [cidr("fc00::/7"), "unique-local"],

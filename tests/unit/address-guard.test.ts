@@ -44,6 +44,7 @@ describe("hostile targets are refused", () => {
     ["IPv4-mapped loopback, dotted", "[::ffff:127.0.0.1]"],
     ["IPv4-mapped loopback, hex", "::ffff:7f00:1"],
     ["IPv4-mapped metadata address", "::ffff:169.254.169.254"],
+    ["IPv4-translated loopback (RFC 2765)", "[::ffff:0:7f00:1]"],
     ["IPv4-compatible loopback", "::127.0.0.1"],
     ["NAT64 of loopback", "64:ff9b::7f00:1"],
     ["6to4 of a private address", "2002:0a00:0001::"],
