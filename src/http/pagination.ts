@@ -1,7 +1,11 @@
-// Cursor pagination shared by every list: newest first by (createdAt, id),
+// Cursor pagination shared by every list: newest first by creation time,
 // so a cursor names the last row seen and stays valid while rows are added.
+// Rows made in the same millisecond are ordered by SQLite's rowid, which
+// rises with each insert: ids are random, so they cannot break such ties
+// in creation order. The cursor still carries (createdAt, id), and the
+// tie is settled by looking up that row's rowid.
 
-import { and, desc, eq, lt, or, type Column, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql, type Column, type SQL } from "drizzle-orm";
 import { t } from "elysia";
 import { HeraldError } from "./errors";
 
@@ -41,10 +45,17 @@ export function decodeCursor(cursor: string | undefined): Cursor | undefined {
 export function after(cursor: Cursor | undefined, at: Column, id: Column): SQL | undefined {
   if (!cursor) return undefined;
 
-  return or(lt(at, cursor.at), and(eq(at, cursor.at), lt(id, cursor.id)));
+  const table = id.table;
+  const lastSeen = sql`(SELECT max(seen.rowid) FROM ${table} AS seen
+    WHERE seen.${sql.identifier(id.name)} = ${cursor.id} AND seen.${sql.identifier(at.name)} = ${cursor.at})`;
+
+  return or(lt(at, cursor.at), and(eq(at, cursor.at), sql`${rowid(id)} < ${lastSeen}`));
 }
 
-export const newestFirst = (at: Column, id: Column) => [desc(at), desc(id)];
+/** The rowid of the table a column belongs to, qualified by its name. */
+const rowid = (column: Column) => sql`${column.table}.rowid`;
+
+export const newestFirst = (at: Column, id: Column) => [desc(at), desc(rowid(id))];
 
 /**
  * Builds the page from rows fetched with `limit + 1`: the extra row only
