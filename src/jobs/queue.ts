@@ -64,7 +64,9 @@ export interface ClaimOptions {
 }
 
 /** How many due rows one claim looks at, per job it may take. */
-const SCAN_FACTOR = 4;
+const SCAN_FACTOR = 2;
+/** And never more than this many: the window's cost is bounded. */
+const MAX_SCAN = 256;
 
 const p = (name: string) => sql.placeholder(name);
 
@@ -75,30 +77,26 @@ const p = (name: string) => sql.placeholder(name);
  * json_each, so a statement fits lists of any length.
  */
 function prepare(db: Db) {
-  // The oldest due rows (a bounded window), numbered within their group,
-  // and of those only as many per group as its cap still allows: one claim
-  // never takes more of a webhook's jobs than it may run, so nothing has
-  // to be handed back, and a busy group cannot fill the claim.
-  const due = sql`(
-    SELECT id FROM (
-      SELECT id, run_at, group_key,
-        row_number() OVER (PARTITION BY group_key ORDER BY run_at, id) AS rank
-      FROM (
-        SELECT ${jobs.id} AS id, ${jobs.runAt} AS run_at, ${jobs.groupKey} AS group_key
-        FROM ${jobs}
-        WHERE ${jobs.kind} = ${p("kind")}
-          AND ${jobs.lockedUntil} IS NULL
-          AND ${jobs.runAt} <= ${p("now")}
-          AND ${jobs.groupKey} NOT IN (SELECT value FROM json_each(${p("skipGroups")}))
-          AND ${jobs.refId} NOT IN (SELECT value FROM json_each(${p("skipRefs")}))
-        ORDER BY ${jobs.runAt}, ${jobs.id}
-        LIMIT ${p("scan")}
+  // The oldest due rows, a bounded window of them: reading them costs the
+  // same whatever the backlog. The caps are applied to them in claim();
+  // a window function doing it in SQL cost several times the read.
+  const candidates = (skipping: boolean) =>
+    db
+      .select({ id: jobs.id, groupKey: jobs.groupKey, refId: jobs.refId })
+      .from(jobs)
+      .where(
+        and(
+          eq(jobs.kind, sql`${p("kind")}`),
+          isNull(jobs.lockedUntil),
+          lte(jobs.runAt, sql`${p("now")}`),
+          skipping
+            ? sql`${jobs.groupKey} NOT IN (SELECT value FROM json_each(${p("skipGroups")}))`
+            : undefined,
+        ),
       )
-    )
-    WHERE rank <= ${p("groupCap")} - coalesce(json_extract(${p("inFlight")}, '$."' || group_key || '"'), 0)
-    ORDER BY run_at, id
-    LIMIT ${p("limit")}
-  )`;
+      .orderBy(asc(jobs.runAt), asc(jobs.id))
+      .limit(sql`${p("scan")}` as unknown as number)
+      .prepare();
 
   return {
     enqueue: db
@@ -112,10 +110,14 @@ function prepare(db: Db) {
         createdAt: p("createdAt"),
       })
       .prepare(),
-    claim: db
+    candidates: candidates(false),
+    candidatesSkipping: candidates(true),
+    // `locked_until IS NULL` again: a row leased since it was read stays
+    // with its claimer.
+    lease: db
       .update(jobs)
       .set({ lockedUntil: sql`${p("until")}` })
-      .where(inArray(jobs.id, due))
+      .where(and(sql`${jobs.id} IN (SELECT value FROM json_each(${p("ids")}))`, isNull(jobs.lockedUntil)))
       .returning()
       .prepare(),
     complete: db.delete(jobs).where(eq(jobs.id, p("id"))).prepare(),
@@ -146,21 +148,38 @@ function prepared(db: Db) {
 
 /**
  * Takes up to `limit` due, unclaimed jobs, oldest due first, and leases
- * them until `now + leaseMs`. One UPDATE … RETURNING, so two claimers can
- * never take the same row.
+ * them until `now + leaseMs`. The lease is one UPDATE … RETURNING that
+ * takes only rows still unclaimed, so two claimers never share a row.
  */
 export function claim(db: Db, options: ClaimOptions): Job[] {
   if (options.limit <= 0) return [];
-  const claimed = prepared(db).claim.all({
+  const statements = prepared(db);
+  const skipping = (options.skipGroups?.length ?? 0) > 0;
+  const rows = (skipping ? statements.candidatesSkipping : statements.candidates).all({
     kind: options.kind,
     now: options.now,
-    limit: options.limit,
-    scan: options.limit * SCAN_FACTOR,
-    groupCap: options.groupCap ?? Number.MAX_SAFE_INTEGER,
-    inFlight: JSON.stringify(options.inFlight ?? {}),
+    scan: Math.min(options.limit * SCAN_FACTOR, MAX_SCAN),
+    ...(skipping ? { skipGroups: JSON.stringify(options.skipGroups) } : {}),
+  });
+
+  // Within the window: at most one job per piece of work, and no more of a
+  // group than its cap still allows (counting what is in flight).
+  const cap = options.groupCap ?? Number.POSITIVE_INFINITY;
+  const inGroup = new Map(Object.entries(options.inFlight ?? {}));
+  const refs = new Set(options.skipRefs ?? []);
+  const chosen: number[] = [];
+  for (const row of rows) {
+    const count = inGroup.get(row.groupKey) ?? 0;
+    if (refs.has(row.refId) || count >= cap) continue;
+    inGroup.set(row.groupKey, count + 1);
+    refs.add(row.refId);
+    chosen.push(row.id);
+    if (chosen.length === options.limit) break;
+  }
+  if (chosen.length === 0) return [];
+  const claimed = statements.lease.all({
+    ids: JSON.stringify(chosen),
     until: options.now + options.leaseMs,
-    skipGroups: JSON.stringify(options.skipGroups ?? []),
-    skipRefs: JSON.stringify(options.skipRefs ?? []),
   }) as Job[];
 
   // RETURNING gives rows in no promised order; hand them out oldest first.

@@ -33,6 +33,8 @@ const IDLE_MS = 1000;
  * work at almost no cost in latency.
  */
 const MIN_STEP_GAP_MS = 2;
+/** How often a claim may read past a full group's backlog (see claimKind). */
+const FAIR_CLAIM_MS = 50;
 /** Leases that ran out are looked for this often, not on every step. */
 const RELEASE_EVERY_MS = 1000;
 
@@ -45,6 +47,7 @@ export class JobRunner {
   private scheduled = false;
   private lastStep = 0;
   private lastRelease = 0;
+  private readonly lastFairClaim = new Map<JobKind, number>();
   private stopping = false;
   private started = false;
 
@@ -119,19 +122,34 @@ export class JobRunner {
     const free = options.concurrency - mine.size;
     if (free <= 0) return false;
     const cap = options.groupConcurrency;
-    const skipGroups = cap
-      ? [...this.groups].filter(([, n]) => n >= cap).map(([group]) => group)
-      : [];
-    const claimed = queue.claim(this.db, {
+    const claimOptions = {
       kind,
       now,
       limit: free,
       leaseMs: options.leaseMs,
-      skipGroups,
       skipRefs: [...this.refs],
       groupCap: cap,
       inFlight: cap ? Object.fromEntries(this.groups) : undefined,
-    });
+    };
+    // The usual claim looks only at the oldest due rows, a bounded window,
+    // so its cost does not grow with a backlog. When a group at its cap
+    // fills that window, its rows hide other groups' due work behind them;
+    // a second claim that skips full groups finds that work, at the price
+    // of reading past the backlog, so it runs at most every FAIR_CLAIM_MS.
+    let claimed = queue.claim(this.db, claimOptions);
+    const full = cap ? [...this.groups].filter(([, n]) => n >= cap).map(([group]) => group) : [];
+    const lastFair = this.lastFairClaim.get(kind) ?? 0;
+    if (claimed.length < free && full.length > 0 && now - lastFair >= FAIR_CLAIM_MS) {
+      this.lastFairClaim.set(kind, now);
+      const more = queue.claim(this.db, {
+        ...claimOptions,
+        limit: free - claimed.length,
+        skipGroups: full,
+        skipRefs: [...claimOptions.skipRefs, ...claimed.map((job) => job.refId)],
+        inFlight: countGroups(this.groups, claimed),
+      });
+      claimed = claimed.concat(more);
+    }
     const taken: Job[] = [];
     for (const job of claimed) {
       // One claim can hold several jobs of a group or of one ref; what
@@ -187,4 +205,12 @@ export class JobRunner {
     }
     this.timer = setTimeout(() => this.step(), next - now);
   }
+}
+
+/** In-flight counts per group, with the jobs just claimed added. */
+function countGroups(groups: ReadonlyMap<string, number>, claimed: readonly Job[]): Record<string, number> {
+  const counts = Object.fromEntries(groups);
+  for (const job of claimed) counts[job.groupKey] = (counts[job.groupKey] ?? 0) + 1;
+
+  return counts;
 }
