@@ -9,6 +9,8 @@ import { APP_EVENT_PATTERN, eventType } from "../../events/catalog";
 import type { Envelope } from "../../events/envelope";
 import { HeraldError, invalid, notFound } from "../../http/errors";
 import { decodeCursor, type Page, toPage } from "../../http/pagination";
+import { toDelivery } from "../deliveries/model";
+import { toExecution } from "../executions/model";
 import { requireRoom } from "../rooms/queries";
 import { DATA_LIMIT_BYTES } from "./model";
 
@@ -50,16 +52,6 @@ export function listEvents(herald: Herald, query: EventQuery): Page<Envelope> {
   return toPage(rows, query.limit, (row) => [row.seq, row.id], (row) => JSON.parse(row.payload) as Envelope);
 }
 
-/** JSON text columns come back parsed; text that is not JSON comes back as it is. */
-function parsed(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 export function getEvent(herald: Herald, id: string) {
   const row = herald.db.select({ payload: events.payload }).from(events).where(eq(events.id, id)).get();
   if (!row) throw notFound(`Event ${id}`);
@@ -68,44 +60,13 @@ export function getEvent(herald: Herald, id: string) {
   const caused = herald.db.select().from(deliveries).where(eq(deliveries.eventId, id)).all();
   const ran = herald.db.select().from(executions).where(eq(executions.eventId, id)).all();
 
+  const byCreation = (a: { createdAt: string }, b: { createdAt: string }) =>
+    a.createdAt.localeCompare(b.createdAt);
+
   return {
     ...envelope,
-    deliveries: caused
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-      .map((d) => ({
-        id: d.id,
-        webhookId: d.webhookId,
-        eventId: d.eventId,
-        eventType: d.eventType,
-        status: d.status,
-        attemptCount: d.attemptCount,
-        lastStatusCode: d.lastStatusCode,
-        lastError: d.lastError,
-        nextAttemptAt: d.nextAttemptAt,
-        test: d.test,
-        createdAt: d.createdAt,
-        updatedAt: d.updatedAt,
-      })),
-    executions: ran
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-      .map((e) => ({
-        id: e.id,
-        workflowId: e.workflowId,
-        workflowVersion: e.workflowVersion,
-        eventId: e.eventId,
-        eventType: e.eventType,
-        roomId: e.roomId,
-        status: e.status,
-        startedAt: e.startedAt,
-        finishedAt: e.finishedAt,
-        durationMs: e.durationMs,
-        logs: (parsed(e.logs) as unknown[]) ?? [],
-        error: parsed(e.error),
-        result: parsed(e.result),
-        fetches: (parsed(e.fetches) as unknown[]) ?? [],
-        test: e.test,
-        createdAt: e.createdAt,
-      })),
+    deliveries: caused.sort(byCreation).map(toDelivery),
+    executions: ran.sort(byCreation).map(toExecution),
   };
 }
 
