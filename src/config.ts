@@ -25,6 +25,8 @@ export interface Config {
   pongTimeoutMs: number;
   workflowMemoryMb: number;
   workflowConcurrency: number;
+  /** Resident size past which busy sandbox workers are stopped. */
+  sandboxCeilingMb: number;
   retentionDays: number;
   webhookConcurrency: number;
   deliveryConcurrency: number;
@@ -147,6 +149,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     pongTimeoutMs: integer(env, "HERALD_PONG_TIMEOUT_MS", 15000, 100, 3_600_000),
     workflowMemoryMb: integer(env, "HERALD_WORKFLOW_MEMORY_MB", 128, 16, 65536),
     workflowConcurrency: integer(env, "HERALD_WORKFLOW_CONCURRENCY", availableParallelism(), 1, 256),
+    sandboxCeilingMb: integer(env, "HERALD_SANDBOX_CEILING_MB", 896, 128, 1024 * 1024),
     retentionDays: integer(env, "HERALD_RETENTION_DAYS", 30, 1, 36500),
     webhookConcurrency: integer(env, "HERALD_WEBHOOK_CONCURRENCY", 64, 1, 10000),
     deliveryConcurrency: integer(env, "HERALD_DELIVERY_CONCURRENCY", 512, 1, 100000),

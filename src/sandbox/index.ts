@@ -10,7 +10,11 @@ import { SandboxPool } from "./pool";
 export { SandboxPool, SandboxStopped, type RunReport } from "./pool";
 
 export async function startSandbox(herald: Herald) {
-  const pool = new SandboxPool(herald.config.workflowConcurrency);
+  const pool = new SandboxPool(
+    herald.config.workflowConcurrency,
+    undefined,
+    herald.config.sandboxCeilingMb * 1024 * 1024,
+  );
   herald.services.sandbox = pool;
 
   return {

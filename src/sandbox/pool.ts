@@ -16,10 +16,17 @@
 //   replaced. What it died of stays in the server log: the message can
 //   hold the compiled script and Herald's own paths.
 //
-// Memory is NOT limited here: Bun ignores a Worker's resourceLimits, so a
-// memory bomb grows the whole process. Bounding it needs each guest in a
-// child process under an address-space limit; that is a later hardening
-// step (see the report in the workflows issue).
+// Memory per execution is NOT limited here: Bun ignores a Worker's
+// resourceLimits, so a memory bomb grows the whole process. What the pool
+// does instead is guard the process (operations.md: the server and its
+// workers stay under 1 GiB however workflows behave): while runs are in
+// flight it samples the process's resident size every MEMORY_POLL_MS, and
+// past the ceiling it terminates every busy worker, failing their runs.
+// Terminating a worker frees its heap at once on Bun (measured: 1.5 GB
+// back to 36 MB within 50 ms). The guard cannot tell which run grew, so a
+// run sharing the pool with a bomb fails with it; bounding each execution
+// needs each guest in a child process under an address-space limit, the
+// planned hardening step.
 
 import { log } from "../log";
 import {
@@ -61,6 +68,9 @@ export class SandboxStopped extends Error {
 }
 
 const IDLE_GRACE_MS = 1000;
+const MEMORY_POLL_MS = 20;
+/** Resident size past which busy workers are stopped: 1 GiB less headroom. */
+export const DEFAULT_MEMORY_CEILING_BYTES = 896 * 1024 * 1024;
 const RESPAWN_DELAY_MS = 1000;
 const LEVELS = new Set<string>(["log", "info", "warn", "error", "debug"]);
 
@@ -93,10 +103,12 @@ export class SandboxPool {
   private readonly waiting: Waiting[] = [];
   private nextRunId = 0;
   private stopped = false;
+  private memoryTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly size: number,
     private readonly workerUrl: string = new URL("../../sandbox/worker.ts", import.meta.url).href,
+    private readonly memoryCeilingBytes: number = DEFAULT_MEMORY_CEILING_BYTES,
   ) {
     for (let i = 0; i < size; i++) this.spawn();
   }
@@ -117,6 +129,7 @@ export class SandboxPool {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.memoryTimer);
     for (const waiting of this.waiting.splice(0)) waiting.reject(new SandboxStopped());
     for (const slot of this.slots) {
       if (slot.active) {
@@ -163,7 +176,47 @@ export class SandboxPool {
     };
     slot.state = "busy";
     slot.active = active;
+    this.watchMemory();
     this.post(slot, { type: "run", runId, ...waiting.request });
+  }
+
+  /** Samples the resident size while any run is in flight (see the header). */
+  private watchMemory(): void {
+    if (this.memoryTimer) return;
+    this.memoryTimer = setInterval(() => {
+      const busy = [...this.slots].filter((slot) => slot.active !== null);
+      if (busy.length === 0) {
+        clearInterval(this.memoryTimer);
+        this.memoryTimer = undefined;
+        return;
+      }
+      const rss = process.memoryUsage.rss();
+      if (rss <= this.memoryCeilingBytes) return;
+      log.error("sandbox memory ceiling reached; busy workers stopped", {
+        rssMb: Math.round(rss / 1048576),
+        ceilingMb: Math.round(this.memoryCeilingBytes / 1048576),
+        stopped: busy.length,
+      });
+      for (const slot of busy) this.onMemoryCeiling(slot);
+    }, MEMORY_POLL_MS);
+    this.memoryTimer.unref?.();
+  }
+
+  private onMemoryCeiling(slot: Slot): void {
+    const active = slot.active;
+    if (!active) return;
+    slot.active = null;
+    const ceilingMb = Math.round(this.memoryCeilingBytes / 1048576);
+    active.finish({
+      status: "failed",
+      error: {
+        name: "MemoryLimitError",
+        message: `The server's memory passed its ${ceilingMb} MiB ceiling while this execution ran, so the sandbox stopped it. A workflow that builds very large values in memory cannot run here; keep what it holds small.`,
+        frames: [],
+      },
+      logs: active.logs,
+    });
+    this.replace(slot);
   }
 
   private post(slot: Slot, message: HostMessage): void {
