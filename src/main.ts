@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       leaseMs: 120_000,
     },
   });
-  events.onWorkQueued(() => herald.runner.nudge());
+  events.onWorkQueued((work) => herald.runner.nudge(work));
 
   // Sessions a previous process left open are closed before anything new
   // can join, and their events queued like any other.

@@ -40,7 +40,11 @@ export function openDatabase(dataDir: string): OpenedDatabase {
     db,
     sqlite,
     close() {
-      sqlite.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      // A checkpoint that cannot run now (a statement still active) is
+      // SQLite's to finish at the next open; closing must not throw.
+      try {
+        sqlite.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } catch {}
       sqlite.close();
     },
   };

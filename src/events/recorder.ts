@@ -8,16 +8,18 @@ import { eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client";
 import { deliveries, events, executions, roomSequences, webhooks, workflows } from "../db/schema";
 import { newId, nowIso } from "../ids";
-import { enqueue } from "../jobs/queue";
+import { enqueue, type JobKind } from "../jobs/queue";
 import { log } from "../log";
 import { type Envelope, type EventInput, matches } from "./envelope";
 
 export type Emit = (input: EventInput) => Envelope;
+/** Work an event queued: which kind of job, for which group. */
+export type QueuedWork = { kind: JobKind; group: string };
 export type Listener = (event: Envelope) => void;
 
 export class EventRecorder {
   private readonly listeners = new Set<Listener>();
-  private nudge: () => void = () => {};
+  private nudge: (work: QueuedWork[]) => void = () => {};
 
   private readonly statements: ReturnType<typeof prepareStatements>;
 
@@ -26,7 +28,7 @@ export class EventRecorder {
   }
 
   /** Called once the job runner exists. */
-  onWorkQueued(nudge: () => void): void {
+  onWorkQueued(nudge: (work: QueuedWork[]) => void): void {
     this.nudge = nudge;
   }
 
@@ -37,14 +39,15 @@ export class EventRecorder {
    */
   transaction<T>(fn: (tx: Tx, emit: Emit) => T): T {
     const emitted: Envelope[] = [];
+    const queued: QueuedWork[] = [];
     const result = this.db.transaction((tx) =>
       fn(tx, (input) => {
-        const envelope = this.store(tx, input);
+        const envelope = this.store(tx, input, queued);
         emitted.push(envelope);
         return envelope;
       }),
     );
-    if (emitted.length > 0) this.announce(emitted);
+    if (emitted.length > 0) this.announce(emitted, queued);
 
     return result;
   }
@@ -59,7 +62,7 @@ export class EventRecorder {
     return () => this.listeners.delete(listener);
   }
 
-  private store(_tx: Tx, input: EventInput): Envelope {
+  private store(_tx: Tx, input: EventInput, queued: QueuedWork[]): Envelope {
     // The statements were prepared on this.db; SQLite has one connection,
     // so they run inside the transaction that is open on it.
     const q = this.statements;
@@ -81,12 +84,12 @@ export class EventRecorder {
       timestamp: envelope.timestamp,
       payload: JSON.stringify(envelope),
     });
-    this.fanOut(envelope, now);
+    this.fanOut(envelope, now, queued);
 
     return envelope;
   }
 
-  private fanOut(envelope: Envelope, now: number): void {
+  private fanOut(envelope: Envelope, now: number, queued: QueuedWork[]): void {
     const q = this.statements;
     const at = nowIso(now);
     for (const hook of q.enabledWebhooks.all()) {
@@ -94,6 +97,7 @@ export class EventRecorder {
       const id = newId("dlv");
       q.insertDelivery.run({ id, webhookId: hook.id, eventId: envelope.id, eventType: envelope.type, at });
       enqueue(this.db, { kind: "deliver", refId: id, groupKey: hook.id, runAt: now });
+      queued.push({ kind: "deliver", group: hook.id });
     }
     for (const flow of q.enabledWorkflows.all()) {
       if (!matches({ events: JSON.parse(flow.events), roomId: flow.roomId }, envelope)) continue;
@@ -108,11 +112,12 @@ export class EventRecorder {
         at,
       });
       enqueue(this.db, { kind: "execute", refId: id, groupKey: flow.id, runAt: now });
+      queued.push({ kind: "execute", group: flow.id });
     }
   }
 
-  private announce(emitted: Envelope[]): void {
-    this.nudge();
+  private announce(emitted: Envelope[], queued: QueuedWork[]): void {
+    this.nudge(queued);
     for (const event of emitted) {
       for (const listener of this.listeners) {
         try {

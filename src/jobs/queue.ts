@@ -61,6 +61,8 @@ export interface ClaimOptions {
   groupCap?: number;
   /** Jobs of each group already in flight. */
   inFlight?: Readonly<Record<string, number>>;
+  /** Only this group's jobs (read through the group index). */
+  group?: string;
 }
 
 /** How many due rows one claim looks at, per job it may take. */
@@ -80,16 +82,17 @@ function prepare(db: Db) {
   // The oldest due rows, a bounded window of them: reading them costs the
   // same whatever the backlog. The caps are applied to them in claim();
   // a window function doing it in SQL cost several times the read.
-  const candidates = (skipping: boolean) =>
+  const candidates = (filter: "none" | "skipGroups" | "group") =>
     db
       .select({ id: jobs.id, groupKey: jobs.groupKey, refId: jobs.refId })
       .from(jobs)
       .where(
         and(
           eq(jobs.kind, sql`${p("kind")}`),
+          filter === "group" ? eq(jobs.groupKey, sql`${p("group")}`) : undefined,
           isNull(jobs.lockedUntil),
           lte(jobs.runAt, sql`${p("now")}`),
-          skipping
+          filter === "skipGroups"
             ? sql`${jobs.groupKey} NOT IN (SELECT value FROM json_each(${p("skipGroups")}))`
             : undefined,
         ),
@@ -110,8 +113,9 @@ function prepare(db: Db) {
         createdAt: p("createdAt"),
       })
       .prepare(),
-    candidates: candidates(false),
-    candidatesSkipping: candidates(true),
+    candidates: candidates("none"),
+    candidatesSkipping: candidates("skipGroups"),
+    candidatesOfGroup: candidates("group"),
     // `locked_until IS NULL` again: a row leased since it was read stays
     // with its claimer.
     lease: db
@@ -129,7 +133,7 @@ function prepare(db: Db) {
     nextDue: db
       .select({ next: min(jobs.runAt) })
       .from(jobs)
-      .where(and(eq(jobs.kind, sql`${p("kind")}`), isNull(jobs.lockedUntil)))
+      .where(and(eq(jobs.kind, sql`${p("kind")}`), isNull(jobs.lockedUntil), sql`${jobs.runAt} > ${p("after")}`))
       .prepare(),
   };
 }
@@ -154,13 +158,14 @@ function prepared(db: Db) {
 export function claim(db: Db, options: ClaimOptions): Job[] {
   if (options.limit <= 0) return [];
   const statements = prepared(db);
-  const skipping = (options.skipGroups?.length ?? 0) > 0;
-  const rows = (skipping ? statements.candidatesSkipping : statements.candidates).all({
-    kind: options.kind,
-    now: options.now,
-    scan: Math.min(options.limit * SCAN_FACTOR, MAX_SCAN),
-    ...(skipping ? { skipGroups: JSON.stringify(options.skipGroups) } : {}),
-  });
+  const scan = Math.min(options.limit * SCAN_FACTOR, MAX_SCAN);
+  const base = { kind: options.kind, now: options.now, scan };
+  const rows =
+    options.group !== undefined
+      ? statements.candidatesOfGroup.all({ ...base, group: options.group })
+      : (options.skipGroups?.length ?? 0) > 0
+        ? statements.candidatesSkipping.all({ ...base, skipGroups: JSON.stringify(options.skipGroups) })
+        : statements.candidates.all(base);
 
   // Within the window: at most one job per piece of work, and no more of a
   // group than its cap still allows (counting what is in flight).
@@ -223,9 +228,13 @@ export function releaseExpired(db: DbOrTx, now: number, all = false): number {
   return result.changes;
 }
 
-/** When the next unclaimed job of a kind is due, or null if none waits. */
-export function nextDue(db: Db, kind: JobKind): number | null {
-  const row = prepared(db).nextDue.get({ kind });
+/**
+ * When the next unclaimed job of a kind is due, or null if none waits;
+ * with `after`, the first one due later than that (work already due but
+ * waiting for a slot is the runner's to track, not its timer's).
+ */
+export function nextDue(db: Db, kind: JobKind, after = Number.MIN_SAFE_INTEGER): number | null {
+  const row = prepared(db).nextDue.get({ kind, after });
 
   return row?.next ?? null;
 }

@@ -48,6 +48,10 @@ export class JobRunner {
   private lastStep = 0;
   private lastRelease = 0;
   private readonly lastFairClaim = new Map<JobKind, number>();
+  /** When a skipped fair claim may run (see claimKind), per kind. */
+  private readonly fairPending = new Map<JobKind, number>();
+  /** Groups known to have due work, per kind (see claimKind). */
+  private readonly hot = new Map<JobKind, Set<string>>();
   private stopping = false;
   private started = false;
 
@@ -66,8 +70,12 @@ export class JobRunner {
     this.nudge();
   }
 
-  /** New work may be due now: run a step soon rather than at the timer. */
-  nudge(): void {
+  /**
+   * New work may be due now: run a step soon rather than at the timer.
+   * Naming the groups that got work lets the step claim from them first.
+   */
+  nudge(work: ReadonlyArray<{ kind: JobKind; group: string }> = []): void {
+    for (const { kind, group } of work) this.hotGroups(kind).add(group);
     if (!this.started || this.stopping || this.scheduled) return;
     this.scheduled = true;
     const wait = this.lastStep + MIN_STEP_GAP_MS - performance.now();
@@ -116,57 +124,75 @@ export class JobRunner {
     this.armTimer(now);
   }
 
+  /**
+   * Claims what this kind's free slots allow, in three passes:
+   * 1. hot groups: groups known to have due work (just queued, or found by
+   *    an earlier claim), read through the group index, each up to what its
+   *    cap still allows, so a group drains at full speed whatever backlog
+   *    other groups have;
+   * 2. the oldest due rows, a bounded window, so the cost does not grow
+   *    with a backlog;
+   * 3. when full groups fill that window and hide other groups' work behind
+   *    it, a claim that skips full groups, which reads past the backlog and
+   *    so runs at most every FAIR_CLAIM_MS.
+   * Every group a claim takes from becomes hot. Returns whether it took
+   * anything: work found, the step goes again.
+   */
   private claimKind(kind: JobKind, options: KindOptions, now: number): boolean {
     const mine = this.inFlight.get(kind) ?? new Map<number, Job>();
     this.inFlight.set(kind, mine);
-    const free = options.concurrency - mine.size;
+    const cap = options.groupConcurrency ?? Number.POSITIVE_INFINITY;
+    const hot = this.hotGroups(kind);
+    this.fairPending.delete(kind);
+    let free = options.concurrency - mine.size;
     if (free <= 0) return false;
-    const cap = options.groupConcurrency;
-    const claimOptions = {
-      kind,
-      now,
-      limit: free,
-      leaseMs: options.leaseMs,
-      skipRefs: [...this.refs],
-      groupCap: cap,
-      inFlight: cap ? Object.fromEntries(this.groups) : undefined,
-    };
-    // The usual claim looks only at the oldest due rows, a bounded window,
-    // so its cost does not grow with a backlog. When a group at its cap
-    // fills that window, its rows hide other groups' due work behind them;
-    // a second claim that skips full groups finds that work, at the price
-    // of reading past the backlog, so it runs at most every FAIR_CLAIM_MS.
-    let claimed = queue.claim(this.db, claimOptions);
-    const full = cap ? [...this.groups].filter(([, n]) => n >= cap).map(([group]) => group) : [];
-    const lastFair = this.lastFairClaim.get(kind) ?? 0;
-    if (claimed.length < free && full.length > 0 && now - lastFair >= FAIR_CLAIM_MS) {
-      this.lastFairClaim.set(kind, now);
-      const more = queue.claim(this.db, {
-        ...claimOptions,
-        limit: free - claimed.length,
-        skipGroups: full,
-        skipRefs: [...claimOptions.skipRefs, ...claimed.map((job) => job.refId)],
-        inFlight: countGroups(this.groups, claimed),
-      });
-      claimed = claimed.concat(more);
-    }
-    const taken: Job[] = [];
-    for (const job of claimed) {
-      // One claim can hold several jobs of a group or of one ref; what
-      // would pass a cap goes straight back, due as it was.
-      const inGroup = this.groups.get(job.groupKey) ?? 0;
-      if ((cap && inGroup >= cap) || this.refs.has(job.refId)) {
-        queue.reschedule(this.db, job.id, job.runAt, job.trigger);
-        continue;
+    const base = { kind, now, leaseMs: options.leaseMs, groupCap: cap };
+    let took = false;
+    const take = (claimed: Job[]) => {
+      for (const job of claimed) {
+        this.groups.set(job.groupKey, (this.groups.get(job.groupKey) ?? 0) + 1);
+        this.refs.add(job.refId);
+        hot.add(job.groupKey);
+        mine.set(job.id, job);
+        this.run(kind, options, job);
       }
-      this.groups.set(job.groupKey, inGroup + 1);
-      this.refs.add(job.refId);
-      mine.set(job.id, job);
-      taken.push(job);
-    }
-    for (const job of taken) this.run(kind, options, job);
+      free -= claimed.length;
+      took ||= claimed.length > 0;
+    };
+    const snapshot = () => ({ skipRefs: [...this.refs], inFlight: Object.fromEntries(this.groups) });
 
-    return taken.length > 0 && taken.length === claimed.length && taken.length === free;
+    for (const group of [...hot]) {
+      if (free <= 0) break;
+      const room = Math.min(free, cap - (this.groups.get(group) ?? 0));
+      if (room <= 0) continue;
+      const claimed = queue.claim(this.db, { ...base, ...snapshot(), group, limit: room });
+      if (claimed.length < room) hot.delete(group);
+      take(claimed);
+    }
+    if (free > 0) take(queue.claim(this.db, { ...base, ...snapshot(), limit: free }));
+
+    const full = [...this.groups].filter(([, n]) => n >= cap).map(([group]) => group);
+    if (free > 0 && full.length > 0) {
+      const lastFair = this.lastFairClaim.get(kind) ?? 0;
+      if (now - lastFair >= FAIR_CLAIM_MS) {
+        this.lastFairClaim.set(kind, now);
+        take(queue.claim(this.db, { ...base, ...snapshot(), limit: free, skipGroups: full }));
+      } else {
+        this.fairPending.set(kind, lastFair + FAIR_CLAIM_MS);
+      }
+    }
+
+    return took;
+  }
+
+  private hotGroups(kind: JobKind): Set<string> {
+    let hot = this.hot.get(kind);
+    if (!hot) {
+      hot = new Set();
+      this.hot.set(kind, hot);
+    }
+
+    return hot;
   }
 
   private run(kind: JobKind, options: KindOptions, job: Job): void {
@@ -197,20 +223,22 @@ export class JobRunner {
     this.running.add(work);
   }
 
+  /**
+   * Idle: wake for the next job due later than now, or for a fair claim
+   * that was put off. Work already due but waiting for a slot, a group's
+   * cap or its delivery's other attempt is not polled for: what frees it
+   * (a job finishing, new work) nudges a step. The idle tick stays as a
+   * backstop and for expired leases.
+   */
   private armTimer(now: number): void {
     let next = now + IDLE_MS;
     for (const kind of Object.keys(this.kinds) as JobKind[]) {
-      const due = queue.nextDue(this.db, kind);
-      if (due !== null) next = Math.min(next, Math.max(due, now + 5));
+      const due = queue.nextDue(this.db, kind, now);
+      if (due !== null) next = Math.min(next, due);
+      const fair = this.fairPending.get(kind);
+      if (fair !== undefined) next = Math.min(next, fair);
     }
-    this.timer = setTimeout(() => this.step(), next - now);
+    this.timer = setTimeout(() => this.step(), Math.max(1, next - now));
   }
 }
 
-/** In-flight counts per group, with the jobs just claimed added. */
-function countGroups(groups: ReadonlyMap<string, number>, claimed: readonly Job[]): Record<string, number> {
-  const counts = Object.fromEntries(groups);
-  for (const job of claimed) counts[job.groupKey] = (counts[job.groupKey] ?? 0) + 1;
-
-  return counts;
-}

@@ -141,3 +141,77 @@ test("a handler that throws does not lose its job", async () => {
   await waitFor(() => queue.nextDue(db, "deliver") !== null, { what: "the job to be rescheduled" });
   expect(queue.depth(db)).toBe(1);
 });
+
+function backlog(n: number, group: string, runAt = Date.now() - 1000) {
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) queue.enqueue(db, { kind: "deliver", refId: `${group}_${i}`, groupKey: group, runAt });
+  });
+}
+
+const never = new Promise<Outcome>(() => {});
+
+test("while only a full group's backlog is due, the runner waits instead of polling", async () => {
+  backlog(2000, "wh_hung");
+  let steps = 0;
+  const started: string[] = [];
+  runner = new JobRunner(
+    db,
+    {
+      deliver: {
+        handler: (job) => (started.push(job.refId), never),
+        concurrency: 512,
+        groupConcurrency: 64,
+        leaseMs: 600_000,
+      },
+    },
+    () => (steps++, Date.now()),
+  );
+  runner.start();
+  await waitFor(() => started.length === 64, { what: "the group's cap to fill" });
+
+  const before = steps;
+  await Bun.sleep(1000);
+  // The idle tick (1 s) and a fair claim or two; polling would be hundreds.
+  expect(steps - before).toBeLessThan(10);
+  expect(started).toHaveLength(64);
+});
+
+test("a healthy group's backlog drains at full speed behind a full group's older backlog", async () => {
+  backlog(3000, "wh_hung", Date.now() - 10_000);
+  backlog(1000, "wh_ok", Date.now() - 5_000);
+  let ok = 0;
+  runner = new JobRunner(db, {
+    deliver: {
+      handler: (job) => (job.groupKey === "wh_ok" ? (ok++, Promise.resolve({ done: true as const })) : never),
+      concurrency: 512,
+      groupConcurrency: 64,
+      leaseMs: 600_000,
+    },
+  });
+  runner.start();
+
+  // Found once, the healthy group is claimed from directly; before, it was
+  // reached only by the claim that skips full groups, every 50 ms.
+  await waitFor(() => ok === 1000, { what: "the healthy backlog", timeoutMs: 5000 });
+});
+
+test("work queued for a group is claimed from that group first, past an older backlog", async () => {
+  backlog(3000, "wh_hung", Date.now() - 10_000);
+  const ran: string[] = [];
+  runner = new JobRunner(db, {
+    deliver: {
+      handler: (job) => (job.groupKey === "wh_new" ? (ran.push(job.refId), Promise.resolve({ done: true as const })) : never),
+      concurrency: 512,
+      groupConcurrency: 64,
+      leaseMs: 600_000,
+    },
+  });
+  runner.start();
+  await Bun.sleep(100);
+  const queuedAt = Date.now();
+  queue.enqueue(db, { kind: "deliver", refId: "dlv_new", groupKey: "wh_new", runAt: queuedAt });
+  runner.nudge([{ kind: "deliver", group: "wh_new" }]);
+
+  await waitFor(() => ran.length === 1, { what: "the new group's job" });
+  expect(Date.now() - queuedAt).toBeLessThan(200);
+});

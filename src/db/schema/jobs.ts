@@ -20,6 +20,7 @@ export const jobs = sqliteTable("jobs", {
   lockedUntil: integer("locked_until"),
   createdAt: integer("created_at").notNull(),
 }, (t) => [
-  index("jobs_due_idx").on(t.lockedUntil, t.runAt),
+  index("jobs_due_idx").on(t.kind, t.lockedUntil, t.runAt),
+  index("jobs_group_due_idx").on(t.kind, t.groupKey, t.lockedUntil, t.runAt),
   index("jobs_ref_idx").on(t.refId),
 ]);

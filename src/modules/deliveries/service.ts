@@ -120,7 +120,7 @@ export function retryDelivery(herald: Herald, id: string): Delivery {
       .returning()
       .get();
   });
-  herald.runner.nudge();
+  herald.runner.nudge([{ kind: "deliver", group: row.webhookId }]);
   log.info("delivery retry queued", { deliveryId: id, webhookId: row.webhookId });
 
   return toDelivery(updated);

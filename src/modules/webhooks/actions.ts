@@ -58,7 +58,7 @@ export function sendTest(herald: Herald, id: string, input: { type?: string }): 
       payload: JSON.stringify(envelope),
     }),
   );
-  herald.runner.nudge();
+  herald.runner.nudge([{ kind: "deliver", group: id }]);
   log.info("webhook test queued", { webhookId: id, deliveryId: delivery.id, eventType: type });
 
   return toDelivery(delivery);
@@ -106,7 +106,7 @@ export function replay(
     }
     return matched.length;
   });
-  if (queued > 0) herald.runner.nudge();
+  if (queued > 0) herald.runner.nudge([{ kind: "deliver", group: id }]);
   log.info("webhook replay queued", { webhookId: id, queued, onlyFailed: input.onlyFailed ?? false });
 
   return { queued };
