@@ -201,7 +201,12 @@ export class JobRunner {
       try {
         outcome = await options.handler(job);
       } catch (error) {
-        // A handler that throws has a bug; retry later rather than lose work.
+        // Stopping, a handler may throw because its service went away (the
+        // sandbox pool refuses queued runs). The job keeps its lease, which
+        // the next start releases: due again at once, as operations.md asks.
+        if (this.stopping) return;
+        // Otherwise a handler that throws has a bug; retry later rather than
+        // lose work.
         log.error("job handler threw", { kind, refId: job.refId, error: String(error) });
         outcome = { done: false, retryAt: this.now() + 30_000 };
       }
